@@ -1,0 +1,171 @@
+"""Double-double arithmetic for numba: a value is an unevaluated sum ``hi + lo``.
+
+The fast kernels use a few of these steps to carry ~60 bits through the
+places where plain float64 would lose the last bit; the rare-case path
+(`exp_full`) carries ~100 bits so that a float32 result can always be rounded
+correctly. The error-free transformations are the classic ones (Knuth's
+TwoSum, Dekker's FastTwoSum, TwoProduct through a fused multiply-add).
+
+This module imports numba: import it only from code that is about to compile.
+"""
+
+from __future__ import annotations
+
+import numba
+from numba import types
+from numba.extending import intrinsic
+
+# Every helper is compiled into the loops that call it, never on its own.
+jit = numba.njit(cache=True, error_model="numpy", nogil=True)
+
+
+@intrinsic
+def fma(typingctx, a, b, c):  # type: ignore[no-untyped-def]
+    """``a * b + c`` rounded once (llvm.fma: one instruction on x86-64 with FMA)."""
+    sig = types.float64(types.float64, types.float64, types.float64)
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        return builder.fma(*args)
+
+    return sig, codegen
+
+
+@intrinsic
+def to_bits(typingctx, a):  # type: ignore[no-untyped-def]
+    """The IEEE bit pattern of a float64, as int64 (a register move, no call)."""
+    sig = types.int64(types.float64)
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        return builder.bitcast(args[0], context.get_value_type(types.int64))
+
+    return sig, codegen
+
+
+@intrinsic
+def from_bits(typingctx, a):  # type: ignore[no-untyped-def]
+    """The float64 whose IEEE bit pattern is the int64 `a`."""
+    sig = types.float64(types.int64)
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        return builder.bitcast(args[0], context.get_value_type(types.float64))
+
+    return sig, codegen
+
+
+@jit
+def two_sum(a, b):  # type: ignore[no-untyped-def]
+    """s + e == a + b exactly, s = fl(a + b)."""
+    s = a + b
+    bb = s - a
+    e = (a - (s - bb)) + (b - bb)
+    return s, e
+
+
+@jit
+def fast_two_sum(a, b):  # type: ignore[no-untyped-def]
+    """As `two_sum`, valid when ``|a| >= |b|`` (or a == 0)."""
+    s = a + b
+    return s, b - (s - a)
+
+
+@jit
+def two_prod(a, b):  # type: ignore[no-untyped-def]
+    """p + e == a * b exactly, p = fl(a * b)."""
+    p = a * b
+    return p, fma(a, b, -p)
+
+
+@jit
+def dd_add(ah, al, bh, bl):  # type: ignore[no-untyped-def]
+    """Double-double sum, relative error ~2^-104 (the accurate variant)."""
+    sh, sl = two_sum(ah, bh)
+    th, tl = two_sum(al, bl)
+    sl += th
+    sh, sl = fast_two_sum(sh, sl)
+    sl += tl
+    return fast_two_sum(sh, sl)
+
+
+@jit
+def dd_mul(ah, al, bh, bl):  # type: ignore[no-untyped-def]
+    """Double-double product, relative error ~2^-104."""
+    ph, pl = two_prod(ah, bh)
+    pl += ah * bl + al * bh
+    return fast_two_sum(ph, pl)
+
+
+@jit
+def dd_div(ah, al, bh, bl):  # type: ignore[no-untyped-def]
+    """Double-double quotient (a / b), relative error ~2^-104."""
+    q1 = ah / bh
+    ph, pl = dd_mul(q1, 0.0, bh, bl)
+    rh, rl = dd_add(ah, al, -ph, -pl)
+    q2 = rh / bh
+    ph, pl = dd_mul(q2, 0.0, bh, bl)
+    rh, rl = dd_add(rh, rl, -ph, -pl)
+    q3 = rh / bh
+    qh, ql = fast_two_sum(q1, q2)
+    return dd_add(qh, ql, q3, 0.0)
+
+
+@jit
+def pow2(k):  # type: ignore[no-untyped-def]
+    """2.0**k for a whole float k in [-1022, 1023], built from the exponent bits."""
+    return from_bits((numba.int64(k) + 1023) << 52)
+
+
+@jit
+def scale(y, k):  # type: ignore[no-untyped-def]
+    """y * 2**k for y in [2^-3, 2^3] and whole k >= -1200, rounded once.
+
+    Two steps: the first product stays normal (exact), so a subnormal result
+    is rounded only by the second.
+    """
+    ka = numba.float64(numba.int64(k * 0.5))
+    return y * pow2(ka) * pow2(k - ka)
+
+
+# ln 2 split in three: LN2_HI has 32 significant bits, so k * LN2_HI is exact
+# for |k| < 2^21 and t - k * LN2_HI is exact (Sterbenz) in Cody–Waite reduction.
+LN2_HI = 0.6931471803691238
+LN2_MID = 1.9082149292705877e-10
+LN2_LO = 1.1612227229362532e-26
+LOG2E = 1.4426950408889634
+# Adding and subtracting 1.5 * 2^52 rounds a float64 of magnitude < 2^51 to the
+# nearest whole number with two additions, which vectorise (no call to rint).
+ROUND_SHIFTER = 6755399441055744.0
+
+
+@jit
+def reduce_ln2(t):  # type: ignore[no-untyped-def]
+    """k, r_hi, r_lo with t = k*ln2 + r_hi + r_lo, |r| <= ~0.347, for |t| < 2^20."""
+    k = (t * LOG2E + ROUND_SHIFTER) - ROUND_SHIFTER
+    r1 = t - k * LN2_HI
+    mh, ml = two_prod(k, LN2_MID)
+    rh, rl = two_sum(r1, -mh)
+    return k, rh, rl - ml - k * LN2_LO
+
+
+@jit
+def expm1_full(rh, rl):  # type: ignore[no-untyped-def]
+    """e^r - 1 as a double-double, |r| <= 0.35, relative error ~2^-100.
+
+    Horner on e^r - 1 = r (1 + r/2 (1 + r/3 (1 + ... (1 + r/25)))): the
+    truncated term is below 0.35^26 / 26! < 2^-120.
+    """
+    ah, al = 1.0, 0.0
+    for n in range(25, 1, -1):
+        ah, al = dd_mul(ah, al, rh, rl)
+        qh = ah / n
+        ph, pl = two_prod(qh, numba.float64(n))
+        ql = ((ah - ph) - pl + al) / n
+        ah, al = dd_add(1.0, 0.0, qh, ql)
+    return dd_mul(ah, al, rh, rl)
+
+
+@jit
+def exp_full(t):  # type: ignore[no-untyped-def]
+    """e^t = 2^k (1 + p_hi + p_lo) for t <= 0, with ~2^-100 relative error."""
+    k, rh, rl = reduce_ln2(t)
+    ph, pl = expm1_full(rh, rl)
+    return k, ph, pl

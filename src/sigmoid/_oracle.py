@@ -1,0 +1,175 @@
+"""The reference oracle shared by the tests and `benchmarks/accuracy.py` (needs mpmath).
+
+Two references, independent of the compiled kernels:
+
+- `exact(name, x)`: the true value from mpmath at 60 significant digits
+  (adaptive where a formula cancels), for ULP errors of float64 results.
+- `correctly_rounded(name, x, dtype)`: the true value rounded to float16 or
+  float32. It evaluates the function in ``np.longdouble`` (64-bit significand
+  on x86-64: error well under 2^-56 relative) and rounds that; where the value
+  lies so close to a rounding midpoint of `dtype` that the error bound cannot
+  decide the rounding, it asks mpmath instead. No result depends on a guess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import mpmath
+import numpy as np
+
+__all__ = ["correctly_rounded", "exact", "reference", "ulp_error"]
+
+_DPS = 60
+
+
+def _mp_sigmoid_derivative(x: mpmath.mpf, order: int) -> mpmath.mpf:
+    u = mpmath.exp(-abs(x))  # σ^(n) from u = e^-|x| <= 1: no overflow at any x
+    if order == 1:
+        return u / (1 + u) ** 2
+    if order == 2:  # σ'' = -sign(x) u (1 - u) / (1 + u)³, 1 - u = -expm1(-|x|)
+        return mpmath.sign(x) * u * mpmath.expm1(-abs(x)) / (1 + u) ** 3
+    return u * (u * u - 4 * u + 1) / (1 + u) ** 4
+
+
+_MP_FUNCTIONS: dict[str, Callable[[mpmath.mpf], mpmath.mpf]] = {
+    "sigmoid": lambda x: 1 / (1 + mpmath.exp(-x)),
+    "sigmoid_derivative": lambda x: _mp_sigmoid_derivative(x, 1),
+    "sigmoid_derivative2": lambda x: _mp_sigmoid_derivative(x, 2),
+    "sigmoid_derivative3": lambda x: _mp_sigmoid_derivative(x, 3),
+    "softplus": lambda x: mpmath.log1p(mpmath.exp(x)),
+    "log_sigmoid": lambda x: -mpmath.log1p(mpmath.exp(-x)),
+    "logit": lambda p: mpmath.log(p / (1 - p)),
+}
+
+NAMES = tuple(_MP_FUNCTIONS)
+
+
+def exact(name: str, x: float) -> mpmath.mpf | float:
+    """The true name(x) as an mpmath number (or a float: NaN and infinities)."""
+    x = float(x)
+    if np.isnan(x):
+        return np.nan
+    if name == "logit":
+        if x < 0 or x > 1:
+            return np.nan
+        if x in (0.0, 1.0):
+            return -np.inf if x == 0.0 else np.inf
+    if np.isinf(x):
+        return float(_limit(name, x))
+    with mpmath.workdps(_DPS):
+        value = _MP_FUNCTIONS[name](mpmath.mpf(x))
+        # Where the leading digits cancel (σ'' and σ''' near their zeros),
+        # recompute with more digits until the result is stable.
+        digits = _DPS
+        while digits < 400:
+            digits *= 2
+            with mpmath.workdps(digits):
+                again = _MP_FUNCTIONS[name](mpmath.mpf(x))
+            if again == 0 or abs(again - value) <= abs(again) * mpmath.mpf(10) ** (-40):
+                return again
+            value = again
+        return value
+
+
+def _limit(name: str, x: float) -> float:
+    positive = x > 0
+    return {
+        "sigmoid": 1.0 if positive else 0.0,
+        "softplus": np.inf if positive else 0.0,
+        "log_sigmoid": 0.0 if positive else -np.inf,
+    }.get(name, 0.0)
+
+
+def ulp_error(name: str, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """|y - true| in units of the last place of the true value in y's dtype (0 if both NaN)."""
+    info = np.finfo(y.dtype)
+    tiny = float(info.smallest_subnormal)
+    errors = np.empty(x.shape, dtype=np.float64)
+    for i, (xi, yi) in enumerate(zip(x.ravel().tolist(), y.ravel().tolist(), strict=True)):
+        true = exact(name, xi)
+        if isinstance(true, float) and not np.isfinite(true):
+            errors.flat[i] = 0.0 if (yi == true or (np.isnan(yi) and np.isnan(true))) else np.inf
+            continue
+        if np.isnan(yi) or np.isinf(yi):
+            errors.flat[i] = np.inf
+            continue
+        t = mpmath.mpf(true)
+        exponent = int(mpmath.floor(mpmath.log(abs(t), 2))) if t != 0 else -100000
+        ulp = max(mpmath.ldexp(1, exponent - info.nmant), mpmath.mpf(tiny))
+        errors.flat[i] = float(abs(mpmath.mpf(yi) - t) / ulp)
+    return errors
+
+
+def _ld_sigmoid_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    e = np.exp(-np.abs(x))
+    return e, 1 + e
+
+
+def _ld_sigmoid(x: np.ndarray) -> np.ndarray:
+    e, d = _ld_sigmoid_parts(x)
+    return np.where(x >= 0, 1 / d, e / d)
+
+
+def _ld_sigmoid_derivative(x: np.ndarray) -> np.ndarray:
+    e, d = _ld_sigmoid_parts(x)
+    return e / (d * d)
+
+
+def _ld_softplus(x: np.ndarray) -> np.ndarray:
+    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+
+# Plain textbook formulas in longdouble; only those with no cancellation are
+# used here (the others always go to mpmath through `reference`).
+_LD_FUNCTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "sigmoid": _ld_sigmoid,
+    "sigmoid_derivative": _ld_sigmoid_derivative,
+    "softplus": _ld_softplus,
+    "log_sigmoid": lambda x: -_ld_softplus(-x),
+}
+# A bound on the relative error of those formulas: a few roundings of exp,
+# log1p, + and / in longdouble, with a wide margin.
+_LD_REL_ERROR = 64 * float(np.finfo(np.longdouble).eps)
+
+
+def reference(name: str, x: np.ndarray) -> np.ndarray:
+    """name(x) in longdouble, within `_LD_REL_ERROR` (mpmath for functions that cancel)."""
+    with np.errstate(all="ignore"):  # NaN payloads, inf - inf, underflow: all expected
+        x = np.asarray(x, dtype=np.longdouble)
+        if name in _LD_FUNCTIONS:
+            return np.asarray(_LD_FUNCTIONS[name](x), dtype=np.longdouble)
+        out = np.empty(x.shape, dtype=np.longdouble)
+        for i, xi in enumerate(x.ravel().tolist()):
+            true = exact(name, xi)
+            out.flat[i] = np.longdouble(true if isinstance(true, float) else str(true))
+    return out
+
+
+def _round_mp(true: mpmath.mpf | float, dtype: np.dtype) -> float:
+    """mpmath value -> nearest value of dtype, by comparing with its neighbours."""
+    if isinstance(true, float):
+        return float(np.asarray(true, dtype=dtype))
+    guess = np.asarray(float(true), dtype=dtype)
+    neighbours = [np.nextafter(guess, -np.inf), guess, np.nextafter(guess, np.inf)]
+    distances = [abs(mpmath.mpf(float(c)) - true) for c in neighbours]
+    return float(neighbours[int(np.argmin(distances))])
+
+
+def correctly_rounded(name: str, x: np.ndarray, dtype: type | np.dtype) -> np.ndarray:
+    """The true name(x) rounded to nearest in `dtype` (float16 or float32)."""
+    dtype = np.dtype(dtype)
+    x = np.asarray(x)
+    value = reference(name, x)
+    with np.errstate(all="ignore"):
+        rounded = value.astype(dtype)
+        below = np.nextafter(rounded, dtype.type(-np.inf)).astype(np.longdouble)
+        above = np.nextafter(rounded, dtype.type(np.inf)).astype(np.longdouble)
+        r = rounded.astype(np.longdouble)
+        margin = np.abs(value) * _LD_REL_ERROR
+        settled = (value - (r + below) / 2 > margin) & ((r + above) / 2 - value > margin)
+    # Infinite, zero-valued and NaN results need no margin check; the rest go to mpmath.
+    settled |= ~np.isfinite(value) | (value == 0)
+    for i in np.flatnonzero(~settled.ravel()):
+        rounded.flat[i] = _round_mp(exact(name, float(x.flat[i])), dtype)
+    return rounded

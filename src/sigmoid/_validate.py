@@ -1,0 +1,75 @@
+"""Input checking shared by every public function: what is accepted, what is not."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = ["as_float_array", "check_out"]
+
+#: The floating dtypes computed natively (float16 through float64) or by the
+#: NumPy-only extended-precision path (longdouble).
+FLOAT_DTYPES = (
+    np.dtype(np.float16),
+    np.dtype(np.float32),
+    np.dtype(np.float64),
+    np.dtype(np.longdouble),
+)
+
+
+def _type_name(x: Any) -> str:
+    return type(x).__name__
+
+
+def as_float_array(x: Any, /) -> np.ndarray:
+    """Return `x` as a NumPy floating array, or raise a `TypeError` naming the problem.
+
+    Floating arrays are returned unchanged (no copy). Integers and booleans
+    become float64, as NumPy's float functions promote them. Complex numbers,
+    strings, ``None``, objects, dates and structured data are refused.
+
+    Examples
+    --------
+    >>> as_float_array([1, 2]).dtype
+    dtype('float64')
+    >>> as_float_array(np.float32(1)).dtype
+    dtype('float32')
+    >>> as_float_array(1j)
+    Traceback (most recent call last):
+    ...
+    TypeError: complex input is not supported (got complex); the logistic family is real-valued
+    """
+    if x is None:
+        raise TypeError("input must be a real number or array, not None")
+    if isinstance(x, str | bytes):
+        raise TypeError(f"input must be a real number or array, not {_type_name(x)}")
+    try:
+        arr = np.asarray(x)
+    except (ValueError, TypeError) as exc:  # ragged lists and the like
+        raise TypeError(f"cannot convert {_type_name(x)} to a numeric array: {exc}")
+    kind = arr.dtype.kind
+    if kind == "f":
+        return arr
+    if kind in "iub":
+        return arr.astype(np.float64)
+    if kind == "c":
+        raise TypeError(
+            f"complex input is not supported (got {arr.dtype if isinstance(x, np.ndarray) else _type_name(x)}); "
+            "the logistic family is real-valued"
+        )
+    what = _type_name(x) if not isinstance(x, np.ndarray) else f"array of dtype {arr.dtype}"
+    if kind == "O" and not isinstance(x, np.ndarray):
+        what = _type_name(x) if not isinstance(x, list | tuple) else f"{_type_name(x)} holding non-numbers"
+    raise TypeError(f"input must be real numbers, not {what}")
+
+
+def check_out(out: Any, /) -> np.ndarray:
+    """Check a user-supplied ``out=``: a writeable NumPy array of a floating dtype."""
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"out must be a NumPy array, not {_type_name(out)}")
+    if out.dtype.kind != "f":
+        raise TypeError(f"out must have a floating dtype, not {out.dtype}")
+    if not out.flags.writeable:
+        raise ValueError("out is read-only")
+    return out
