@@ -7,6 +7,7 @@ array([0.11920292, 0.5       , 0.88079708])
 
 from __future__ import annotations
 
+from . import activations
 from ._api import (
     expit,
     log_sigmoid,
@@ -21,6 +22,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "__version__",
+    "activations",
     "expit",
     "log_sigmoid",
     "logistic",

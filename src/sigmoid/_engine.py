@@ -11,8 +11,7 @@ floating-point warning.
 
 from __future__ import annotations
 
-import sys
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -24,10 +23,9 @@ _F64 = np.dtype(np.float64)
 
 def _loop(name: str, suffix: str) -> Any:
     # Importing _loops imports numba (about a second): only on first use.
-    loops = sys.modules.get("sigmoid._loops")
-    if loops is None:
-        from . import _loops as loops
-    return loops.get_loop(name, suffix)
+    from . import _loops
+
+    return _loops.get_loop(name, suffix)
 
 
 def _compute(name: str, arr: np.ndarray, dest: np.ndarray | None = None) -> np.ndarray:
@@ -36,12 +34,13 @@ def _compute(name: str, arr: np.ndarray, dest: np.ndarray | None = None) -> np.n
     if dtype == np.longdouble and dtype not in _SUFFIX:
         result = _longdouble.evaluate(name, arr)
     elif dtype not in _SUFFIX:  # float16: one rounding of the float64 result
-        result = _compute(name, arr.astype(_F64)).astype(dtype)
+        with np.errstate(all="ignore"):  # underflow to float16 subnormals is the point
+            result = _compute(name, arr.astype(_F64)).astype(dtype)
     else:
-        order = "F" if arr.flags.f_contiguous and not arr.flags.c_contiguous else "C"
-        if dest is not None:
-            order = "C"
-        else:
+        order: Literal["C", "F"] = "C"
+        if dest is None:
+            if arr.flags.f_contiguous and not arr.flags.c_contiguous:
+                order = "F"
             dest = np.empty(arr.shape, dtype=dtype, order=order)
         if arr.size:
             # ravel is a view when arr is contiguous in that order, else one copy.
@@ -69,13 +68,10 @@ def evaluate(name: str, arr: np.ndarray, out: np.ndarray | None) -> Any:
         raise TypeError(f"cannot write a {arr.dtype} result into out of dtype {out.dtype}")
     if np.can_cast(arr.dtype, out.dtype, casting="safe"):
         arr = arr.astype(out.dtype, copy=False)  # compute in the wider type, as NumPy does
-    direct = (
-        out.dtype == arr.dtype
-        and out.flags.c_contiguous
-        and not np.may_share_memory(arr, out)
-    )
+    direct = out.dtype == arr.dtype and out.flags.c_contiguous and not np.may_share_memory(arr, out)
     if direct:
         _compute(name, arr, out)
     else:  # in place, strided or narrowing: through one temporary
-        np.copyto(out, _compute(name, arr), casting="same_kind")
+        with np.errstate(all="ignore"):  # narrowing may underflow, by design
+            np.copyto(out, _compute(name, arr), casting="same_kind")
     return out

@@ -19,11 +19,14 @@ from typing import Any
 
 import numba
 import numpy as np
+from numba import types
 
 from . import _kernels as K
 
-_F32 = "void(float32[::1], float32[::1])"
-_F64 = "void(float64[::1], float64[::1])"
+# The input is typed read-only so that read-only arrays (np.broadcast_to views,
+# memory maps) are accepted without a copy; writable arrays convert to it.
+_F32 = types.void(types.Array(types.float32, 1, "C", readonly=True), types.float32[::1])
+_F64 = types.void(types.Array(types.float64, 1, "C", readonly=True), types.float64[::1])
 
 
 def sigmoid_f64(x, out):  # type: ignore[no-untyped-def]
@@ -126,7 +129,7 @@ def logit_f32(x, out):  # type: ignore[no-untyped-def]
         out[i] = np.float32(K.logit_f64(np.float64(x[i])))
 
 
-_LOOPS: dict[tuple[str, str], tuple[Callable[..., None], str]] = {
+_LOOPS: dict[tuple[str, str], tuple[Callable[..., None], Any]] = {
     (fn.__name__.rsplit("_", 1)[0], fn.__name__.rsplit("_", 1)[1]): (
         fn,
         _F32 if fn.__name__.endswith("f32") else _F64,

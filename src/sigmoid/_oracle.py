@@ -13,6 +13,7 @@ Two references, independent of the compiled kernels:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 
 import mpmath
@@ -97,36 +98,64 @@ def ulp_error(name: str, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         t = mpmath.mpf(true)
         exponent = int(mpmath.floor(mpmath.log(abs(t), 2))) if t != 0 else -100000
         ulp = max(mpmath.ldexp(1, exponent - info.nmant), mpmath.mpf(tiny))
-        errors.flat[i] = float(abs(mpmath.mpf(yi) - t) / ulp)
+        errors.flat[i] = float(abs(mpmath.mpf(str(yi)) - t) / ulp)  # str: exact for longdouble
     return errors
 
 
-def _ld_sigmoid_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _ld_exp_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     e = np.exp(-np.abs(x))
     return e, 1 + e
 
 
-def _ld_sigmoid(x: np.ndarray) -> np.ndarray:
-    e, d = _ld_sigmoid_parts(x)
-    return np.where(x >= 0, 1 / d, e / d)
+def _ld_sigmoid(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    e, d = _ld_exp_parts(x)
+    return np.where(x >= 0, 1 / d, e / d), np.ones(x.shape, dtype=bool)
 
 
-def _ld_sigmoid_derivative(x: np.ndarray) -> np.ndarray:
-    e, d = _ld_sigmoid_parts(x)
-    return e / (d * d)
+def _ld_sigmoid_derivative(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    e, d = _ld_exp_parts(x)
+    return e / (d * d), np.ones(x.shape, dtype=bool)
 
 
-def _ld_softplus(x: np.ndarray) -> np.ndarray:
-    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+def _ld_sigmoid_derivative2(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    e, d = _ld_exp_parts(x)
+    return np.sign(x) * e * np.expm1(-np.abs(x)) / d**3, np.ones(x.shape, dtype=bool)
 
 
-# Plain textbook formulas in longdouble; only those with no cancellation are
-# used here (the others always go to mpmath through `reference`).
-_LD_FUNCTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+def _ld_sigmoid_derivative3(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    # e² - 4e + 1 cancels near its root e = 2 - √3 (x ≈ ±1.317): mpmath there.
+    e, d = _ld_exp_parts(x)
+    return e * ((e - 4) * e + 1) / d**4, np.abs(e - 0.2679491924311227) > 0.0625
+
+
+def _ld_softplus(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x))), np.ones(x.shape, dtype=bool)
+
+
+def _ld_log_sigmoid(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    value, trusted = _ld_softplus(-x)
+    return -value, trusted
+
+
+def _ld_logit(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    # Near 1/2, log1p((2p - 1) / (1 - p)): 2p - 1 and 1 - p are exact in longdouble
+    # for float16/32/64 p >= 2^-11; elsewhere log(p / (1 - p)) has no cancellation.
+    middle = np.log1p((2 * p - 1) / (1 - p))
+    tails = np.log(p / (1 - p))
+    value = np.where(np.abs(p - 0.5) <= 0.25, middle, tails)
+    return np.where((p >= 0) & (p <= 1), value, np.nan), np.ones(p.shape, dtype=bool)
+
+
+# Each returns (value, trusted): the formula in longdouble and where its error
+# is within _LD_REL_ERROR; `reference` asks mpmath for the rest.
+_LD_FUNCTIONS: dict[str, Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]] = {
     "sigmoid": _ld_sigmoid,
     "sigmoid_derivative": _ld_sigmoid_derivative,
+    "sigmoid_derivative2": _ld_sigmoid_derivative2,
+    "sigmoid_derivative3": _ld_sigmoid_derivative3,
     "softplus": _ld_softplus,
-    "log_sigmoid": lambda x: -_ld_softplus(-x),
+    "log_sigmoid": _ld_log_sigmoid,
+    "logit": _ld_logit,
 }
 # A bound on the relative error of those formulas: a few roundings of exp,
 # log1p, + and / in longdouble, with a wide margin.
@@ -134,16 +163,17 @@ _LD_REL_ERROR = 64 * float(np.finfo(np.longdouble).eps)
 
 
 def reference(name: str, x: np.ndarray) -> np.ndarray:
-    """name(x) in longdouble, within `_LD_REL_ERROR` (mpmath for functions that cancel)."""
+    """name(x) in longdouble within a relative `_LD_REL_ERROR` of the truth."""
     with np.errstate(all="ignore"):  # NaN payloads, inf - inf, underflow: all expected
         x = np.asarray(x, dtype=np.longdouble)
-        if name in _LD_FUNCTIONS:
-            return np.asarray(_LD_FUNCTIONS[name](x), dtype=np.longdouble)
-        out = np.empty(x.shape, dtype=np.longdouble)
-        for i, xi in enumerate(x.ravel().tolist()):
-            true = exact(name, xi)
-            out.flat[i] = np.longdouble(true if isinstance(true, float) else str(true))
-    return out
+        value, trusted = _LD_FUNCTIONS[name](x)
+        value = np.array(value, dtype=np.longdouble)
+        for i in np.flatnonzero(~np.asarray(trusted).ravel()):
+            true = exact(name, float(x.flat[i]))
+            with warnings.catch_warnings():  # below the longdouble range: 0, as wanted
+                warnings.simplefilter("ignore", RuntimeWarning)
+                value.flat[i] = np.longdouble(true if isinstance(true, float) else str(true))
+    return value
 
 
 def _round_mp(true: mpmath.mpf | float, dtype: np.dtype) -> float:
@@ -156,18 +186,28 @@ def _round_mp(true: mpmath.mpf | float, dtype: np.dtype) -> float:
     return float(neighbours[int(np.argmin(distances))])
 
 
-def correctly_rounded(name: str, x: np.ndarray, dtype: type | np.dtype) -> np.ndarray:
-    """The true name(x) rounded to nearest in `dtype` (float16 or float32)."""
+def correctly_rounded(
+    name: str, x: np.ndarray, dtype: type | np.dtype, value: np.ndarray | None = None
+) -> np.ndarray:
+    """The true name(x) rounded to nearest in `dtype` (float16 or float32).
+
+    `value` may pass in ``reference(name, x)`` when the caller has it already.
+    """
     dtype = np.dtype(dtype)
     x = np.asarray(x)
-    value = reference(name, x)
+    if value is None:
+        value = reference(name, x)
+    # float64 holds every float16/float32 midpoint exactly, and is much faster
+    # than longdouble; its rounding of `value` is covered by a wider margin.
+    work = np.float64 if dtype.itemsize <= 4 else np.longdouble
     with np.errstate(all="ignore"):
+        v = value.astype(work)
         rounded = value.astype(dtype)
-        below = np.nextafter(rounded, dtype.type(-np.inf)).astype(np.longdouble)
-        above = np.nextafter(rounded, dtype.type(np.inf)).astype(np.longdouble)
-        r = rounded.astype(np.longdouble)
-        margin = np.abs(value) * _LD_REL_ERROR
-        settled = (value - (r + below) / 2 > margin) & ((r + above) / 2 - value > margin)
+        below = np.nextafter(rounded, dtype.type(-np.inf)).astype(work)
+        above = np.nextafter(rounded, dtype.type(np.inf)).astype(work)
+        r = rounded.astype(work)
+        margin = np.abs(v) * (_LD_REL_ERROR + float(np.finfo(work).eps))
+        settled = (v - (r + below) / 2 > margin) & ((r + above) / 2 - v > margin)
     # Infinite, zero-valued and NaN results need no margin check; the rest go to mpmath.
     settled |= ~np.isfinite(value) | (value == 0)
     for i in np.flatnonzero(~settled.ravel()):

@@ -18,8 +18,8 @@ FLOAT_DTYPES = (
 )
 
 
-def _type_name(x: Any) -> str:
-    return type(x).__name__
+def _describe(x: Any) -> str:
+    return "None" if x is None else type(x).__name__
 
 
 def as_float_array(x: Any, /) -> np.ndarray:
@@ -40,34 +40,31 @@ def as_float_array(x: Any, /) -> np.ndarray:
     ...
     TypeError: complex input is not supported (got complex); the logistic family is real-valued
     """
-    if x is None:
-        raise TypeError("input must be a real number or array, not None")
-    if isinstance(x, str | bytes):
-        raise TypeError(f"input must be a real number or array, not {_type_name(x)}")
+    if x is None or isinstance(x, str | bytes):
+        raise TypeError(f"input must be a real number or array, not {_describe(x)}")
     try:
         arr = np.asarray(x)
     except (ValueError, TypeError) as exc:  # ragged lists and the like
-        raise TypeError(f"cannot convert {_type_name(x)} to a numeric array: {exc}")
+        raise TypeError(f"cannot convert {_describe(x)} to a numeric array: {exc}") from None
     kind = arr.dtype.kind
     if kind == "f":
         return arr
     if kind in "iub":
         return arr.astype(np.float64)
+    what = f"array of dtype {arr.dtype}" if isinstance(x, np.ndarray) else _describe(x)
     if kind == "c":
         raise TypeError(
-            f"complex input is not supported (got {arr.dtype if isinstance(x, np.ndarray) else _type_name(x)}); "
-            "the logistic family is real-valued"
+            f"complex input is not supported (got {what}); the logistic family is real-valued"
         )
-    what = _type_name(x) if not isinstance(x, np.ndarray) else f"array of dtype {arr.dtype}"
-    if kind == "O" and not isinstance(x, np.ndarray):
-        what = _type_name(x) if not isinstance(x, list | tuple) else f"{_type_name(x)} holding non-numbers"
+    if isinstance(x, list | tuple):
+        what = f"{_describe(x)} holding non-numbers"
     raise TypeError(f"input must be real numbers, not {what}")
 
 
 def check_out(out: Any, /) -> np.ndarray:
     """Check a user-supplied ``out=``: a writeable NumPy array of a floating dtype."""
     if not isinstance(out, np.ndarray):
-        raise TypeError(f"out must be a NumPy array, not {_type_name(out)}")
+        raise TypeError(f"out must be a NumPy array, not {_describe(out)}")
     if out.dtype.kind != "f":
         raise TypeError(f"out must have a floating dtype, not {out.dtype}")
     if not out.flags.writeable:

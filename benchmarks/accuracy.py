@@ -1,0 +1,265 @@
+"""Accuracy audit: every float32 input for σ and σ', and the peers beside them.
+
+Writes docs/accuracy.md (and tests/data/f32_hard_inputs.txt, the float32
+inputs where even a correctly rounded float64 value rounds to the wrong
+float32: the CI tests check every one of them). Run it after any kernel
+change and commit its output:
+
+    python benchmarks/accuracy.py            # all 2^32 float32 inputs, both cores
+    python benchmarks/accuracy.py --step 64  # every 64th bit pattern, for a quick look
+
+The truth is `sigmoid._oracle`: the function in longdouble rounded to
+float32, with mpmath wherever that value is too near a rounding midpoint.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import scipy
+import scipy.special
+from tqdm import tqdm
+
+import sigmoid as sg
+from sigmoid import _oracle
+
+ROOT = Path(__file__).resolve().parent.parent
+CHUNK = 1 << 22
+
+
+def textbook_sigmoid(x: np.ndarray) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        return 1 / (1 + np.exp(-x))
+
+
+def textbook_derivative(x: np.ndarray) -> np.ndarray:
+    s = scipy.special.expit(x)
+    return s * (1 - s)
+
+
+# (function, implementation) -> callable on a float32 array.
+F32_AUDIT: dict[tuple[str, str], Callable[[np.ndarray], np.ndarray]] = {
+    ("sigmoid", "sigmoid.sigmoid"): sg.sigmoid,
+    ("sigmoid", "scipy.special.expit"): scipy.special.expit,
+    ("sigmoid", "1/(1+np.exp(-x))"): textbook_sigmoid,
+    ("sigmoid_derivative", "sigmoid.sigmoid_derivative"): sg.sigmoid_derivative,
+    ("sigmoid_derivative", "s*(1-s), s = expit(x)"): textbook_derivative,
+}
+
+
+@dataclass
+class Tally:
+    """What one implementation scored over the inputs seen so far."""
+
+    inputs: int = 0
+    wrong: int = 0
+    max_ulp: float = 0.0  # over results whose true value is a normal float32
+    worst_x: float = float("nan")
+    max_ulp_subnormal: float = 0.0  # in units of the smallest subnormal, 2^-149
+    flushed: int = 0  # true value >= 2^-149 (rounds to a nonzero float32), result 0
+    monotonicity: int = 0
+
+    def add(self, other: Tally) -> None:
+        self.inputs += other.inputs
+        self.wrong += other.wrong
+        if other.max_ulp > self.max_ulp:
+            self.max_ulp, self.worst_x = other.max_ulp, other.worst_x
+        self.max_ulp_subnormal = max(self.max_ulp_subnormal, other.max_ulp_subnormal)
+        self.flushed += other.flushed
+        self.monotonicity += other.monotonicity
+
+
+def ulp_errors(y: np.ndarray, true: np.ndarray) -> np.ndarray:
+    """|y - true| / ulp(true) in float32 (float64 arithmetic: ~2^-29 ULP of slack)."""
+    true = true.astype(np.float64)
+    ulp = np.spacing(np.abs(true).astype(np.float32)).astype(np.float64)
+    with np.errstate(all="ignore"):
+        err = np.abs(y.astype(np.float64) - true) / ulp
+    both_nan = np.isnan(y) & np.isnan(true)
+    return np.where(both_nan | (y == true), 0.0, err).astype(np.float64)
+
+
+def direction(name: str, x: np.ndarray) -> np.ndarray:
+    """+1 where the function increases with x, -1 where it decreases."""
+    if name == "sigmoid":
+        return np.ones(x.shape)
+    return np.where(x < 0, 1.0, -1.0)  # σ' rises to x = 0, then falls
+
+
+def audit_chunk(start: int, step: int) -> tuple[dict[tuple[str, str], Tally], list[float]]:
+    bits = np.arange(start, min(start + CHUNK * step, 1 << 32), step, dtype=np.uint64)
+    x = bits.astype(np.uint32).view(np.float32)
+    tallies: dict[tuple[str, str], Tally] = {}
+    hard: list[float] = []
+    for name in ("sigmoid", "sigmoid_derivative"):
+        true = _oracle.reference(name, x)
+        want = _oracle.correctly_rounded(name, x, np.float32, value=true)
+        normal = np.abs(true) >= np.finfo(np.float32).tiny
+        with np.errstate(all="ignore"):
+            via_f64 = true.astype(np.float64).astype(np.float32)
+        hard += x[(via_f64 != want) & ~np.isnan(want)].tolist()
+        for (fname, impl), func in F32_AUDIT.items():
+            if fname != name:
+                continue
+            y = np.asarray(func(x)).astype(np.float32)
+            err = ulp_errors(y, true)
+            # Consecutive bit patterns are consecutive floats: increasing for
+            # positive x, decreasing for negative x.
+            order = np.where(x[:-1] >= 0, 1.0, -1.0) * direction(name, x[:-1])
+            same_side = np.signbit(x[:-1]) == np.signbit(x[1:])
+            with np.errstate(invalid="ignore"):
+                steps = (y[1:].astype(np.float64) - y[:-1]) * order
+            err_normal = np.where(normal, err, 0.0)
+            worst = int(np.argmax(err_normal))
+            tallies[name, impl] = Tally(
+                inputs=x.size,
+                wrong=int(np.sum(~((y == want) | (np.isnan(y) & np.isnan(want))))),
+                max_ulp=float(err_normal[worst]),
+                worst_x=float(x[worst]),
+                max_ulp_subnormal=float(np.max(np.where(normal, 0.0, err), initial=0.0)),
+                flushed=int(np.sum((y == 0) & (want != 0))),
+                monotonicity=int(np.sum(same_side & (steps < 0))),
+            )
+    return tallies, hard
+
+
+def run_float32(step: int, workers: int) -> tuple[dict[tuple[str, str], Tally], list[float]]:
+    starts = range(0, 1 << 32, CHUNK * step)
+    totals = {key: Tally() for key in F32_AUDIT}
+    hard: list[float] = []
+    with (
+        ProcessPoolExecutor(workers) as pool,
+        tqdm(total=1 << 32, unit="x", unit_scale=True) as bar,
+    ):
+        for tallies, chunk_hard in pool.map(audit_chunk, starts, [step] * len(starts)):
+            for key, tally in tallies.items():
+                totals[key].add(tally)
+            hard += chunk_hard
+            bar.update(CHUNK * step)
+    return totals, hard
+
+
+FUNCTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "sigmoid": sg.sigmoid,
+    "sigmoid_derivative": sg.sigmoid_derivative,
+    "sigmoid_derivative2": lambda x: sg.sigmoid_derivative(x, order=2),
+    "sigmoid_derivative3": lambda x: sg.sigmoid_derivative(x, order=3),
+    "log_sigmoid": sg.log_sigmoid,
+    "logit": sg.logit,
+    "softplus": sg.softplus,
+}
+
+
+def other_rows() -> list[str]:
+    """float16 (every input), float32 (a 2^20 sample) and float64 (mpmath sample) rows."""
+    # The test suite's samples, so that the table and CI measure the same sets.
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_accuracy import all_bit_patterns, f32_ulp_error, f64_hard_sample
+
+    rows = []
+    x16 = all_bit_patterns(np.float16)
+    x32 = all_bit_patterns(np.float32, step=4096)
+    for name, func in tqdm(FUNCTIONS.items(), desc="float16/float32/float64 rows"):
+        want = _oracle.correctly_rounded(name, x16, np.float16)
+        got = func(x16)
+        ok = (got == want) | (np.isnan(got) & np.isnan(want))
+        rows.append(
+            f"| `{name}` | float16 | all {x16.size:,} | {100 * ok.mean():.4f} % | {int((~ok).sum())} |"
+        )
+        xs = x32[(x32 >= 0) & (x32 <= 1)] if name == "logit" else x32
+        err = f32_ulp_error(name, xs, func(xs))
+        rows.append(
+            f"| `{name}` | float32 | {xs.size:,} strided | max {err.max():.3f} ULP | {int((err > 0.5).sum())} |"
+        )
+        x64 = f64_hard_sample(name)
+        err = _oracle.ulp_error(name, x64, func(x64))
+        rows.append(
+            f"| `{name}` | float64 | {x64.size:,} hard sample | max {err.max():.3f} ULP | {int((err > 0.5).sum())} |"
+        )
+    return rows
+
+
+def write_report(
+    totals: dict[tuple[str, str], Tally], step: int, rows: list[str], seconds: float
+) -> str:
+    scope = "all 2^32 inputs" if step == 1 else f"every {step}th bit pattern"
+    lines = [
+        "# Accuracy",
+        "",
+        "Made by `python benchmarks/accuracy.py`; do not edit by hand.",
+        f"Machine: {platform.machine()}, Python {platform.python_version()}, NumPy {np.__version__},",
+        f"SciPy {scipy.__version__}, sigmoid {sg.__version__}; took {seconds / 60:.1f} min.",
+        "",
+        f"## float32 σ and σ', {scope}",
+        "",
+        "ULP errors are against the true value; *wrong* counts results that differ from the",
+        "correctly rounded one. Monotonicity counts neighbouring inputs whose results step the",
+        "wrong way.",
+        "",
+        "| function | implementation | inputs | incorrectly rounded | % correctly rounded "
+        "| max ULP, normal results (at x) | max ULP, subnormal results | nonzero results returned as 0 "
+        "| monotonicity violations |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for (name, impl), t in totals.items():
+        lines.append(
+            f"| `{name}` | `{impl}` | {t.inputs:,} | {t.wrong:,} | {100 * (1 - t.wrong / t.inputs):.6f} "
+            f"| {t.max_ulp:.3f} ({t.worst_x:.6g}) | {t.max_ulp_subnormal:.3f} | {t.flushed:,} "
+            f"| {t.monotonicity:,} |"
+        )
+    lines += [
+        "",
+        "## Every function and dtype",
+        "",
+        "float16: every input against the correctly rounded value. float32: 2^20 strided bit",
+        "patterns, max ULP against the true value. float64: the tests' hard sample (log-uniform",
+        "magnitudes 1e-300 to 800, both signs, the overflow and underflow edges, subnormals,",
+        "±0, ±inf, NaN) against mpmath.",
+        "",
+        "| function | dtype | inputs | accuracy | results off by more than 0.5 ULP |",
+        "|---|---|---|---|---|",
+        *rows,
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--step", type=int, default=1, help="check every STEP-th float32 bit pattern"
+    )
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+    began = time.perf_counter()
+    totals, hard = run_float32(args.step, args.workers)
+    rows = other_rows()
+    report = write_report(totals, args.step, rows, time.perf_counter() - began)
+    (ROOT / "docs" / "accuracy.md").write_text(report)
+    if args.step == 1:
+        data = ROOT / "tests" / "data" / "f32_hard_inputs.txt"
+        data.parent.mkdir(exist_ok=True)
+        values = np.unique(np.array(hard, dtype=np.float32))
+        np.savetxt(
+            data,
+            values,
+            fmt="%.9g",
+            header="float32 inputs of σ and σ' where a correctly rounded float64 rounds to the wrong float32 (benchmarks/accuracy.py)",
+        )
+    print(report)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,159 @@
+"""Accuracy against the mpmath oracle, stated in ULPs (the bars of PRODUCT.md).
+
+float16: every input, every function, correctly rounded. float32: σ and σ'
+correctly rounded on a strided sample of 2^20 bit patterns plus every input
+in the ranges where rounding is hardest; the others within 1 ULP. float64:
+a hard sample of 10^4 points per function against mpmath. The exhaustive
+float32 check is `benchmarks/accuracy.py`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sigmoid as sg
+from sigmoid import _oracle
+
+FUNCTIONS = {
+    "sigmoid": sg.sigmoid,
+    "sigmoid_derivative": sg.sigmoid_derivative,
+    "sigmoid_derivative2": lambda x: sg.sigmoid_derivative(x, order=2),
+    "sigmoid_derivative3": lambda x: sg.sigmoid_derivative(x, order=3),
+    "softplus": sg.softplus,
+    "log_sigmoid": sg.log_sigmoid,
+    "logit": sg.logit,
+}
+# Correctly rounded float32 (σ, σ') and the ULP bounds of the others.
+F32_EXACT = ("sigmoid", "sigmoid_derivative")
+F32_MAX_ULP = {"softplus": 1.0, "log_sigmoid": 1.0, "logit": 1.0}
+F64_MAX_ULP = {
+    "sigmoid": 1.0,
+    "sigmoid_derivative": 2.0,
+    "softplus": 2.0,
+    "log_sigmoid": 2.0,
+    "logit": 2.0,
+    "sigmoid_derivative2": 4.0,
+    "sigmoid_derivative3": 4.0,
+}
+HARD_INPUTS = Path(__file__).parent / "data" / "f32_hard_inputs.txt"
+
+
+def all_bit_patterns(dtype: type, step: int = 1) -> np.ndarray:
+    bits = np.dtype(dtype).itemsize * 8
+    uint = np.uint16 if bits == 16 else np.uint32
+    return np.arange(0, 2**bits, step, dtype=np.uint64).astype(uint).view(dtype)
+
+
+def f32_range(lo: float, hi: float) -> np.ndarray:
+    """Every float32 in [lo, hi] (lo < hi, same sign)."""
+    a, b = sorted(np.array([lo, hi], dtype=np.float32).view(np.int32).tolist())
+    return np.arange(a, b + 1, dtype=np.int32).view(np.float32)
+
+
+def assert_same(got: np.ndarray, want: np.ndarray, x: np.ndarray) -> None:
+    bad = ~((got == want) | (np.isnan(got) & np.isnan(want)))
+    assert got.dtype == want.dtype
+    assert not bad.any(), (
+        f"{bad.sum()} of {bad.size} not correctly rounded, e.g. x={x[bad][:5]!r} "
+        f"got {got[bad][:5]!r} want {want[bad][:5]!r}"
+    )
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_float16_every_input_correctly_rounded(name: str) -> None:
+    x = all_bit_patterns(np.float16)
+    assert_same(FUNCTIONS[name](x), _oracle.correctly_rounded(name, x, np.float16), x)
+
+
+def f32_sample(name: str) -> np.ndarray:
+    """2^20 strided bit patterns plus the hardest ranges for `name`."""
+    parts = [all_bit_patterns(np.float32, step=4096)]
+    if name == "sigmoid":
+        # Where e^-x ≈ 2^24 (the peers' worst errors), and the subnormal tail.
+        parts += [f32_range(-16.7, -16.6), f32_range(-104.0, -87.0)]
+    else:
+        parts += [f32_range(16.6, 16.7), f32_range(87.0, 104.0)]
+    if HARD_INPUTS.exists():
+        parts.append(np.loadtxt(HARD_INPUTS, dtype=np.float32, ndmin=1))
+    return np.concatenate(parts)
+
+
+@pytest.mark.parametrize("name", F32_EXACT)
+def test_float32_correctly_rounded(name: str) -> None:
+    x = f32_sample(name)
+    assert x.size > 10**6
+    assert_same(FUNCTIONS[name](x), _oracle.correctly_rounded(name, x, np.float32), x)
+
+
+def f32_ulp_error(name: str, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """ULP error of float32 results against the longdouble reference."""
+    true = _oracle.reference(name, x)
+    finite = np.isfinite(true) & (true != 0)
+    ulp = np.spacing(np.abs(true[finite]).astype(np.float32)).astype(np.longdouble)
+    err = np.zeros(x.shape)
+    err[finite] = np.abs(y[finite].astype(np.longdouble) - true[finite]) / ulp
+    same = (y[~finite] == true[~finite]) | (np.isnan(y[~finite]) & np.isnan(true[~finite]))
+    err[~finite] = np.where(same, 0.0, np.inf)
+    return err
+
+
+@pytest.mark.parametrize("name", list(F32_MAX_ULP))
+def test_float32_within_one_ulp(name: str) -> None:
+    x = all_bit_patterns(np.float32, step=4096 if name != "logit" else 1024)
+    if name == "logit":
+        x = x[(x >= 0) & (x <= 1)]
+    err = f32_ulp_error(name, x, FUNCTIONS[name](x))
+    assert err.max() <= F32_MAX_ULP[name], x[np.argmax(err)]
+
+
+def f64_hard_sample(name: str, n: int = 10_000) -> np.ndarray:
+    """Log-uniform magnitudes 1e-300..800 of both signs, the edges, subnormals and specials."""
+    rng = np.random.default_rng(20261124)
+    if name == "logit":  # p in [0, 1]: both tails, the middle, and the edges
+        tail = 10.0 ** rng.uniform(-300, np.log10(0.5), n // 2)
+        x = np.concatenate([tail, 1 - tail[: n // 4], rng.uniform(0.25, 0.75, n // 4)])
+        specials = [0.0, 5e-324, 0.5, 0.5 - 2**-54, 0.5 + 2**-53, 1 - 2**-53, 1.0, 1.5, -0.5]
+    else:
+        mag = 10.0 ** rng.uniform(-300, np.log10(800), n)
+        edges = np.concatenate([rng.uniform(709.0, 709.9, 200), rng.uniform(744.9, 745.2, 200)])
+        x = np.concatenate([mag * rng.choice([-1.0, 1.0], n), edges, -edges])
+        specials = [0.0, -0.0, 5e-324, -5e-324, 2.2e-308, -2.2e-308, 745.13, -745.13, 709.78]
+    specials += [np.inf, -np.inf, np.nan]
+    return np.concatenate([x, specials])
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_float64_ulp_bound(name: str) -> None:
+    x = f64_hard_sample(name)
+    err = _oracle.ulp_error(name, x, FUNCTIONS[name](x))
+    worst = int(np.argmax(err))
+    assert err[worst] <= F64_MAX_ULP[name], f"{err[worst]:.3f} ULP at x = {x[worst]!r}"
+
+
+@pytest.mark.parametrize(
+    ("name", "x"),
+    [
+        ("sigmoid", -720.0),  # 2.03e-313, subnormal
+        ("sigmoid", -745.0),  # 5e-324, the smallest subnormal
+        ("sigmoid_derivative", 40.0),  # 4.25e-18, where s * (1 - s) gives 0
+        ("sigmoid_derivative", -40.0),
+        ("sigmoid_derivative", 700.0),
+        ("softplus", -740.0),
+        ("log_sigmoid", 40.0),
+    ],
+)
+def test_float64_tails_are_kept(name: str, x: float) -> None:
+    got = np.array([FUNCTIONS[name](x)])
+    assert got[0] != 0.0
+    assert _oracle.ulp_error(name, np.array([x]), got)[0] <= F64_MAX_ULP[name]
+
+
+def test_float32_tails_are_kept() -> None:
+    tiny = sg.sigmoid(np.float32(-95.0))
+    assert tiny.dtype == np.float32
+    assert 0 < tiny < np.finfo(np.float32).tiny  # a float32 subnormal, not 0
+    assert sg.sigmoid_derivative(np.float32(40.0)) == np.float32(4.248354e-18)
+    assert sg.sigmoid_derivative(np.float32(100.0)) > 0

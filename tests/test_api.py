@@ -1,0 +1,230 @@
+"""NumPy ufunc semantics of the public functions: types, shapes, dtypes, out=, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import sigmoid as sg
+from sigmoid import _oracle
+
+UNARY = {
+    "sigmoid": sg.sigmoid,
+    "sigmoid_derivative": sg.sigmoid_derivative,
+    "softplus": sg.softplus,
+    "log_sigmoid": sg.log_sigmoid,
+    "logit": sg.logit,
+}
+FLOATS = [np.float16, np.float32, np.float64, np.longdouble]
+
+
+def test_public_names() -> None:
+    assert sg.expit is sg.sigmoid
+    assert set(sg.__all__) >= {
+        "sigmoid",
+        "expit",
+        "sigmoid_derivative",
+        "log_sigmoid",
+        "logit",
+        "softplus",
+        "logistic",
+    }
+
+
+@pytest.mark.parametrize("func", UNARY.values(), ids=UNARY.keys())
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_dtype_and_shape_kept(func, dtype) -> None:  # type: ignore[no-untyped-def]
+    x = np.linspace(0.01, 0.99, 24, dtype=dtype).reshape(2, 3, 4)
+    y = func(x)
+    assert type(y) is np.ndarray
+    assert y.dtype == dtype
+    assert y.shape == x.shape
+
+
+@pytest.mark.parametrize("func", UNARY.values(), ids=UNARY.keys())
+def test_scalars_give_numpy_scalars(func) -> None:  # type: ignore[no-untyped-def]
+    y = func(0.5)
+    assert isinstance(y, np.float64)
+    assert isinstance(y, float)
+    assert isinstance(func(np.float32(0.5)), np.float32)
+    assert isinstance(func(np.array(0.5, dtype=np.float16)), np.float16)
+
+
+@pytest.mark.parametrize(
+    "value", [1, True, np.int8(1), np.uint64(1), [0, 1], np.array([1, 2], dtype=np.int16)]
+)
+def test_integers_and_bools_promote_to_float64(value) -> None:  # type: ignore[no-untyped-def]
+    y = sg.sigmoid(value)
+    assert np.asarray(y).dtype == np.float64
+    np.testing.assert_array_equal(y, sg.sigmoid(np.asarray(value, dtype=np.float64)))
+
+
+def test_lists_give_arrays() -> None:
+    y = sg.sigmoid([[-1.0, 0.0], [1.0, 2.0]])
+    assert isinstance(y, np.ndarray)
+    assert y.shape == (2, 2)
+    assert y[0, 1] == 0.5
+
+
+@pytest.mark.parametrize(
+    ("value", "match"),
+    [
+        (1j, "complex"),
+        (np.array([1 + 2j]), "complex"),
+        ("1.0", "str"),
+        (b"1", "bytes"),
+        (None, "None"),
+        (np.array([object()]), "object"),
+        ([1.0, "a"], "real numbers"),
+        (np.array(["2020-01-01"], dtype="datetime64[D]"), "datetime64"),
+    ],
+)
+@pytest.mark.parametrize("func", UNARY.values(), ids=UNARY.keys())
+def test_non_real_input_is_a_type_error(func, value, match) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(TypeError, match=match):
+        func(value)
+
+
+def test_empty_and_zero_dimensional() -> None:
+    for dtype in (np.float32, np.float64):
+        empty = sg.sigmoid(np.empty((0, 3), dtype=dtype))
+        assert empty.shape == (0, 3)
+        assert empty.dtype == dtype
+    assert sg.sigmoid(np.array(0.0)) == 0.5
+    assert np.ndim(sg.sigmoid(np.array(0.0))) == 0
+
+
+def test_non_contiguous_and_fortran_order() -> None:
+    base = np.linspace(-30, 30, 600).reshape(20, 30)
+    for view in (base[::2, ::3], base.T, base[:, 5], np.asfortranarray(base)):
+        np.testing.assert_array_equal(sg.sigmoid(view), sg.sigmoid(view.copy()))
+    assert sg.sigmoid(np.asfortranarray(base)).flags.f_contiguous
+
+
+def test_out_argument() -> None:
+    x = np.linspace(-10, 10, 12)
+    out = np.empty_like(x)
+    assert sg.sigmoid(x, out=out) is out
+    np.testing.assert_array_equal(out, sg.sigmoid(x))
+    # Broadcasting into out, as NumPy ufuncs do.
+    wide = np.empty((3, 12))
+    sg.sigmoid(x, out=wide)
+    np.testing.assert_array_equal(wide, np.broadcast_to(sg.sigmoid(x), (3, 12)))
+    # A strided out.
+    strided = np.zeros(24)[::2]
+    sg.sigmoid(x, out=strided)
+    np.testing.assert_array_equal(strided, sg.sigmoid(x))
+    # Computed in the wider out dtype; narrowed with same_kind casting.
+    out64 = np.empty(12)
+    sg.sigmoid(x.astype(np.float32), out=out64)
+    np.testing.assert_array_equal(out64, sg.sigmoid(x.astype(np.float32).astype(np.float64)))
+    out32 = np.empty(12, dtype=np.float32)
+    sg.sigmoid(x, out=out32)
+    np.testing.assert_array_equal(out32, sg.sigmoid(x).astype(np.float32))
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_in_place(dtype) -> None:  # type: ignore[no-untyped-def]
+    x = np.linspace(-20, 20, 1001).astype(dtype)
+    expected = sg.sigmoid_derivative(x)
+    assert sg.sigmoid_derivative(x, out=x) is x
+    np.testing.assert_array_equal(x, expected)
+
+
+@pytest.mark.parametrize(
+    ("out", "error", "match"),
+    [
+        ([0.0, 0.0], TypeError, "NumPy array"),
+        (np.empty(2, dtype=np.int64), TypeError, "floating"),
+        (np.empty(3), ValueError, "broadcast"),
+    ],
+)
+def test_bad_out(out, error, match) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(error, match=match):
+        sg.sigmoid(np.zeros(2), out=out)
+
+
+def test_read_only_out() -> None:
+    out = np.empty(2)
+    out.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        sg.sigmoid(np.zeros(2), out=out)
+
+
+def test_derivative_order() -> None:
+    assert sg.sigmoid_derivative(0.3, order=0) == sg.sigmoid(0.3)
+    assert sg.sigmoid_derivative(0.0, order=2) == 0.0
+    assert sg.sigmoid_derivative(0.0, order=3) == -0.125
+    for bad in (4, -1, True):
+        with pytest.raises(ValueError, match="order must be"):
+            sg.sigmoid_derivative(1.0, order=bad)
+    with pytest.raises(TypeError, match="integer"):
+        sg.sigmoid_derivative(1.0, order=1.5)
+
+
+def test_logistic() -> None:
+    x = np.linspace(-5, 5, 11)
+    np.testing.assert_array_equal(sg.logistic(x), sg.sigmoid(x))
+    np.testing.assert_allclose(
+        sg.logistic(x, L=3.0, k=2.0, x0=1.0), 3.0 / (1.0 + np.exp(-2.0 * (x - 1.0))), rtol=1e-15
+    )
+    assert sg.logistic(np.float32(1.0), L=2.0).dtype == np.float32
+    with pytest.raises(TypeError, match="L must be a real number"):
+        sg.logistic(1.0, L="2")
+
+
+@pytest.mark.parametrize("name", _oracle.NAMES)
+def test_longdouble_path(name) -> None:  # type: ignore[no-untyped-def]
+    func = {
+        "sigmoid_derivative2": lambda x: sg.sigmoid_derivative(x, order=2),
+        "sigmoid_derivative3": lambda x: sg.sigmoid_derivative(x, order=3),
+    }.get(name, getattr(sg, name, None))
+    x = np.linspace(0.001, 0.999, 50) if name == "logit" else np.linspace(-60, 60, 51)
+    y = func(x.astype(np.longdouble))
+    assert y.dtype == np.longdouble
+    err = _oracle.ulp_error(name, x, y)
+    assert err.max() <= 8.0
+
+
+@pytest.mark.parametrize("func", UNARY.values(), ids=UNARY.keys())
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_no_floating_point_warning_for_any_input(func, dtype) -> None:  # type: ignore[no-untyped-def]
+    info = np.finfo(dtype)
+    special = np.array(
+        [
+            0,
+            -0.0,
+            1,
+            -1,
+            0.5,
+            info.max,
+            -info.max,
+            info.tiny,
+            -info.tiny,
+            info.smallest_subnormal,
+            np.inf,
+            -np.inf,
+            np.nan,
+            2,
+            -745.5,
+            745.5,
+            100,
+            -100,
+        ],
+        dtype=dtype,
+    )
+    with np.errstate(all="raise"):
+        func(special)
+
+
+def test_special_values() -> None:
+    x = np.array([np.inf, -np.inf, np.nan, 0.0])
+    np.testing.assert_array_equal(sg.sigmoid(x), [1.0, 0.0, np.nan, 0.5])
+    np.testing.assert_array_equal(sg.sigmoid_derivative(x), [0.0, 0.0, np.nan, 0.25])
+    np.testing.assert_array_equal(sg.softplus(x), [np.inf, 0.0, np.nan, np.log(2)])
+    np.testing.assert_array_equal(sg.log_sigmoid(x), [0.0, -np.inf, np.nan, -np.log(2)])
+    np.testing.assert_array_equal(
+        sg.logit([0.0, 1.0, -0.1, 1.1, np.nan, 0.5]), [-np.inf, np.inf, np.nan, np.nan, np.nan, 0.0]
+    )
+    for dtype in (np.float16, np.float32, np.float64, np.longdouble):
+        assert sg.sigmoid(dtype(0)) == 0.5
