@@ -16,7 +16,7 @@ from numba import types
 from numba.extending import intrinsic
 
 # Every helper is compiled into the loops that call it, never on its own.
-jit = numba.njit(cache=True, error_model="numpy", nogil=True)
+jit = numba.njit(cache=True, error_model="numpy", nogil=True, inline="always")
 
 
 @intrinsic

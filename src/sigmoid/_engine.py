@@ -11,6 +11,9 @@ floating-point warning.
 
 from __future__ import annotations
 
+import functools
+import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Literal
 
 import numpy as np
@@ -19,13 +22,78 @@ from . import _longdouble
 
 _SUFFIX = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}
 _F64 = np.dtype(np.float64)
+# Below this many elements per thread, handing work to another thread costs
+# more than it saves (a hand-off is ~20 µs; an element ~1-3 ns).
+_MIN_PER_THREAD = 1 << 16
+# Slices start on a multiple of this, so threads never share a cache line.
+_ALIGN = 1024
+
+
+# Compiled functions by (name, dtype suffix), filled on first use: a dict
+# lookup is all a call pays once a loop exists.
+_compiled: dict[tuple[str, str], Any] = {}
 
 
 def _loop(name: str, suffix: str) -> Any:
-    # Importing _loops imports numba (about a second): only on first use.
-    from . import _loops
+    loop = _compiled.get((name, suffix))
+    if loop is None:
+        # Importing _loops imports numba (about a second): only on first use.
+        from . import _loops
 
-    return _loops.get_loop(name, suffix)
+        if suffix == "scalar":
+            loop = _compiled[name, suffix] = _loops.get_scalar(name)
+        else:
+            loop = _compiled[name, suffix] = _loops.get_loop(name, suffix)
+    return loop
+
+
+def evaluate_float(name: str, x: float) -> np.float64:
+    """name(x) for one Python float, through the compiled scalar function."""
+    return np.float64(_loop(name, "scalar")(x))
+
+
+@functools.cache
+def thread_count() -> int:
+    """Threads for large arrays: $SIGMOID_NUM_THREADS (read once), else the usable CPUs."""
+    configured = os.environ.get("SIGMOID_NUM_THREADS", "")
+    if configured.strip():
+        return max(1, int(configured))
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+_pool: ThreadPoolExecutor | None = None
+
+
+def _reset_pool() -> None:  # a forked child has none of the parent's threads
+    global _pool
+    _pool = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_pool)
+
+
+def _run(loop: Any, src: np.ndarray, dst: np.ndarray) -> None:
+    """loop(src, dst) on 1-D arrays, split over threads when it is large enough.
+
+    The loops release the GIL and every element is computed on its own, so the
+    result is bit-identical whatever the split.
+    """
+    global _pool
+    threads = min(thread_count(), src.size // _MIN_PER_THREAD)
+    if threads <= 1:
+        loop(src, dst)
+        return
+    step = -(-src.size // (threads * _ALIGN)) * _ALIGN  # ceil(size / threads), aligned
+    if _pool is None:
+        _pool = ThreadPoolExecutor(thread_count(), thread_name_prefix="sigmoid")
+    futures: list[Future[None]] = [
+        _pool.submit(loop, src[start : start + step], dst[start : start + step])
+        for start in range(step, src.size, step)
+    ]
+    loop(src[:step], dst[:step])
+    for future in futures:
+        future.result()
 
 
 def _compute(name: str, arr: np.ndarray, dest: np.ndarray | None = None) -> np.ndarray:
@@ -44,7 +112,7 @@ def _compute(name: str, arr: np.ndarray, dest: np.ndarray | None = None) -> np.n
             dest = np.empty(arr.shape, dtype=dtype, order=order)
         if arr.size:
             # ravel is a view when arr is contiguous in that order, else one copy.
-            _loop(name, _SUFFIX[dtype])(arr.ravel(order=order), dest.ravel(order=order))
+            _run(_loop(name, _SUFFIX[dtype]), arr.ravel(order=order), dest.ravel(order=order))
         return dest
     if dest is None:
         return result

@@ -1,30 +1,34 @@
 """Scalar formulas of the logistic family, compiled by numba into the loops.
 
-Every function works from e = exp(-|x|) = 2^k (1 + p), with p = e^r - 1 for
-the reduced argument r, carried as a double-double. Building σ, σ', ... from
-(k, p) instead of from a rounded e keeps the tails (σ(-720) is the true
-subnormal, σ'(40) is 4.25e-18) and avoids every cancellation of 1 - e.
+float64: every function works from e = exp(-|x|) = 2^k (1 + p), with
+p = e^r - 1 for the reduced argument r carried as a double-double. Building
+σ, σ', ... from (k, p) instead of from a rounded e keeps the tails (σ(-720) is
+the true subnormal, σ'(40) is 4.25e-18) and avoids every cancellation of
+1 - e. ``*_dd`` functions return ``2^k (hi + lo)`` with about 58 correct bits,
+so the float64 result is within 0.51 ULP.
 
-``*_dd`` functions return the result as ``2^k (hi + lo)``: about 58 correct
-bits, enough to round float64 within 0.51 ULP and to round float32
-correctly except near a rounding midpoint, which `needs_exact_f32` detects.
-``*_exact`` recompute such rare inputs with ~100 bits.
+float32: σ and σ' are evaluated in plain float64 (good to 12 units of its
+last place) and rounded once; `f32_is_hard` flags the rare values (about 1
+in 10^7) that lie too close to a float32 rounding midpoint for that to be
+safe, and `sigmoid._exact` recomputes those with ~100 bits.
+
+Every function here is branch-free on the common path so that the loops
+calling it vectorise (the helpers are inlined into them).
 """
 
 from __future__ import annotations
 
 import math
 
-import numba
-
 from ._dd import (
-    dd_add,
-    dd_div,
-    dd_mul,
-    exp_full,
+    LN2_HI,
+    LN2_MID,
+    LOG2E,
+    ROUND_SHIFTER,
     fast_two_sum,
     fma,
     jit,
+    pow2,
     reduce_ln2,
     scale,
     to_bits,
@@ -112,120 +116,57 @@ def to_f64(x, k, qh, ql):  # type: ignore[no-untyped-def]
 
 
 # A float64 that is rounded to float32 drops 29 bits; it sits on a float32
-# rounding midpoint when they read 1000...0. Within this many float64 units of
-# that, the ~58-bit value cannot decide the rounding (and the error bound is
-# < 2^-5 units: a margin of 2^6 over it).
+# rounding midpoint when they read 1000...0.
 _MIDPOINT = 1 << 28
 _LOW29 = (1 << 29) - 1
-_MARGIN = 4
 _F32_MIN_NORMAL = 2.0**-126
 _F32_ZERO_BELOW = 2.0**-152
 
 
+# float32 σ and σ' go through plain float64: e^t to 3 * 2^-53 relative
+# (Taylor to r^13/13!, truncation < 2^-57 for |r| <= 0.347), then one division,
+# so the float64 value is within 6 * 2^-53 of the truth, under 12 units of its
+# last place: `_F32_MARGIN` (32) leaves a factor of 2.7 to spare.
+_P13 = tuple(1.0 / math.factorial(n) for n in range(2, 14))
+_F32_MARGIN = 32
+_T_MIN_F32 = -150.0  # e^-150 < 2^-216: every result there rounds to 0 or its limit
+
+
 @jit
-def needs_exact_f32(k, qh, ql):  # type: ignore[no-untyped-def]
-    """True when 2^k (qh + ql) may round to float32 differently from the truth."""
-    y = scale(qh, k)
-    ay = abs(y)
+def exp_f32_range(t):  # type: ignore[no-untyped-def]
+    """e^t for -150 <= t <= 0 (t clamped), within 3 * 2^-53 relative."""
+    t = t if t > _T_MIN_F32 else _T_MIN_F32
+    k = (t * LOG2E + ROUND_SHIFTER) - ROUND_SHIFTER
+    r = fma(-k, LN2_MID, fma(-k, LN2_HI, t))
+    q = _P13[11]
+    for c in _P13[10::-1]:
+        q = fma(q, r, c)
+    return (1.0 + fma(r * r, q, r)) * pow2(k)
+
+
+@jit
+def f32_is_hard(y):  # type: ignore[no-untyped-def]
+    """True when the float64 y (good to 12 units) may round to the wrong float32."""
     low = to_bits(y) & _LOW29
-    near_mid = abs(low - _MIDPOINT) <= _MARGIN
-    subnormal = (ay < _F32_MIN_NORMAL) & (ay > _F32_ZERO_BELOW)
-    return near_mid | subnormal
+    subnormal = (y < _F32_MIN_NORMAL) & (y > _F32_ZERO_BELOW)
+    return (abs(low - _MIDPOINT) <= _F32_MARGIN) | subnormal
 
 
 @jit
-def round_dd_to_f32(hi, lo):  # type: ignore[no-untyped-def]
-    """The float32 nearest to hi + lo (|lo| <= ulp(hi) / 2); a tie in `hi` is settled by lo.
-
-    r = fl32(hi) is right unless hi is exactly a float32 rounding midpoint;
-    then r + 2 (hi - r) is the other neighbour, also a float32, and the sign
-    of lo says which side of the midpoint the true value lies on.
-    """
-    r = numba.float64(numba.float32(hi))
-    d = hi - r
-    other = r + 2.0 * d
-    tie = d != 0.0 and numba.float64(numba.float32(other)) == other
-    if tie and lo != 0.0 and (lo > 0.0) == (d > 0.0):
-        return numba.float32(other)
-    return numba.float32(r)
+def sigmoid_f32_fast(x):  # type: ignore[no-untyped-def]
+    """σ(x) for a float32 x, as (float64 value, hard); NaN passes."""
+    e = exp_f32_range(-abs(x))
+    y = (e if x < 0.0 else 1.0) / (1.0 + e)
+    return (y if x == x else x), f32_is_hard(y)
 
 
 @jit
-def fast_to_f32(x, k, qh):  # type: ignore[no-untyped-def]
-    """fl32(2^k qh): right whenever `needs_exact_f32` is False; NaN passes."""
-    y = numba.float32(scale(qh, k))
-    return y if x == x else numba.float32(x)
-
-
-@jit
-def exact_to_f32(x, k, qh, ql, sign):  # type: ignore[no-untyped-def]
-    """Correctly rounded float32 of sign * 2^k (qh + ql) from a ~100-bit value."""
-    y = round_dd_to_f32(sign * scale(qh, k), sign * scale(ql, k))
-    return y if x == x else numba.float32(x)
-
-
-@jit
-def exact_parts(x):  # type: ignore[no-untyped-def]
-    """~100-bit pieces for the rare path: e = 2^k m, m = 1 + p, and d = 1 + e."""
-    t = -abs(x) if x == x else 0.0
-    k, ph, pl = exp_full(t if t > _T_MIN else _T_MIN)
-    s = scale(1.0, k) if k > -1022.0 else 0.0
-    mh, ml = dd_add(1.0, 0.0, ph, pl)
-    eh, el = mh * s, ml * s
-    dh, dl = dd_add(1.0, 0.0, eh, el)
-    return k, ph, pl, mh, ml, eh, el, dh, dl
-
-
-@jit
-def sigmoid_exact(x):  # type: ignore[no-untyped-def]
-    """σ(x) = 2^k (hi + lo) to ~2^-100."""
-    k, _, _, mh, ml, _, _, dh, dl = exact_parts(x)
-    if x < 0.0:
-        qh, ql = dd_div(mh, ml, dh, dl)
-        return k, qh, ql
-    qh, ql = dd_div(1.0, 0.0, dh, dl)
-    return 0.0, qh, ql
-
-
-@jit
-def sigmoid_derivative_exact(x):  # type: ignore[no-untyped-def]
-    """σ'(x) = e / (1 + e)² = 2^k (hi + lo) to ~2^-100."""
-    k, _, _, mh, ml, _, _, dh, dl = exact_parts(x)
-    sh, sl = dd_mul(dh, dl, dh, dl)
-    qh, ql = dd_div(mh, ml, sh, sl)
-    return k, qh, ql
-
-
-@jit
-def sigmoid_derivative2_exact(x):  # type: ignore[no-untyped-def]
-    """σ''(x) = -sign(x) e (1 - e) / (1 + e)³ as (k, hi, lo, sign), to ~2^-100.
-
-    1 - e is -p itself when k = 0, so it keeps its relative accuracy at x -> 0.
-    """
-    k, ph, pl, mh, ml, eh, el, dh, dl = exact_parts(x)
-    if k == 0.0:
-        oh, ol = -ph, -pl
-    else:
-        oh, ol = dd_add(1.0, 0.0, -eh, -el)
-    nh, nl = dd_mul(mh, ml, oh, ol)
-    ch, cl = dd_mul(dh, dl, dh, dl)
-    ch, cl = dd_mul(ch, cl, dh, dl)
-    qh, ql = dd_div(nh, nl, ch, cl)
-    return k, qh, ql, (-1.0 if x > 0.0 else 1.0)
-
-
-@jit
-def sigmoid_derivative3_exact(x):  # type: ignore[no-untyped-def]
-    """Third derivative e (e² - 4e + 1) / (1 + e)⁴ as (k, hi, lo), to ~2^-100."""
-    k, _, _, mh, ml, eh, el, dh, dl = exact_parts(x)
-    gh, gl = dd_mul(eh, el, eh, el)
-    gh, gl = dd_add(gh, gl, 1.0, 0.0)
-    gh, gl = dd_add(gh, gl, -4.0 * eh, -4.0 * el)
-    nh, nl = dd_mul(mh, ml, gh, gl)
-    ch, cl = dd_mul(dh, dl, dh, dl)
-    ch, cl = dd_mul(ch, cl, ch, cl)
-    qh, ql = dd_div(nh, nl, ch, cl)
-    return k, qh, ql
+def sigmoid_derivative_f32_fast(x):  # type: ignore[no-untyped-def]
+    """σ'(x) = e / (1 + e)² for a float32 x, as (float64 value, hard); NaN passes."""
+    e = exp_f32_range(-abs(x))
+    d = 1.0 + e
+    y = e / (d * d)
+    return (y if x == x else x), f32_is_hard(y)
 
 
 @jit

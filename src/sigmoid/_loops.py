@@ -4,11 +4,13 @@ Nothing here is compiled at import: `get_loop` compiles a loop on first use,
 for its one explicit signature, and numba caches the machine code on disk
 (next to this file, or in the user's cache directory when the install
 directory is read-only), so a later process loads it instead of compiling.
+The loops release the GIL, so `sigmoid._engine` can run them on several
+threads at once, each on its own slice.
 
-float32 results of σ and σ' are correctly rounded in two passes: the first
-rounds the ~58-bit value of every element and counts the elements where that
-value lies too close to a float32 rounding midpoint (about 1 in 10^8); only
-when there are some does a second pass redo those with ~100 bits.
+float32 σ and σ' work in blocks: a vectorised pass rounds the float64 value
+of every element and counts the elements where that value lies too close to
+a float32 rounding midpoint (about 1 in 10^7); only a block with some is
+passed over again, element by element, with the ~100-bit path.
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ import numba
 import numpy as np
 from numba import types
 
+from . import _exact as E
 from . import _kernels as K
 
 # The input is typed read-only so that read-only arrays (np.broadcast_to views,
 # memory maps) are accepted without a copy; writable arrays convert to it.
 _F32 = types.void(types.Array(types.float32, 1, "C", readonly=True), types.float32[::1])
 _F64 = types.void(types.Array(types.float64, 1, "C", readonly=True), types.float64[::1])
+_BLOCK = 2048
 
 
 def sigmoid_f64(x, out):  # type: ignore[no-untyped-def]
@@ -36,18 +40,19 @@ def sigmoid_f64(x, out):  # type: ignore[no-untyped-def]
 
 
 def sigmoid_f32(x, out):  # type: ignore[no-untyped-def]
-    hard = 0
-    for i in range(x.size):
-        xi = np.float64(x[i])
-        k, qh, ql = K.sigmoid_dd(xi)
-        out[i] = K.fast_to_f32(xi, k, qh)
-        hard += K.needs_exact_f32(k, qh, ql)
-    if hard:
-        for i in range(x.size):
-            xi = np.float64(x[i])
-            if K.needs_exact_f32(*K.sigmoid_dd(xi)):
-                k, qh, ql = K.sigmoid_exact(xi)
-                out[i] = K.exact_to_f32(xi, k, qh, ql, 1.0)
+    for start in range(0, x.size, _BLOCK):
+        stop = min(start + _BLOCK, x.size)
+        hard = 0
+        for i in range(start, stop):
+            y, flag = K.sigmoid_f32_fast(np.float64(x[i]))
+            out[i] = np.float32(y)
+            hard += flag
+        if hard:
+            for i in range(start, stop):
+                xi = np.float64(x[i])
+                if K.sigmoid_f32_fast(xi)[1]:
+                    k, qh, ql = E.sigmoid_exact(xi)
+                    out[i] = E.exact_to_f32(xi, k, qh, ql, 1.0)
 
 
 def sigmoid_derivative_f64(x, out):  # type: ignore[no-untyped-def]
@@ -57,44 +62,45 @@ def sigmoid_derivative_f64(x, out):  # type: ignore[no-untyped-def]
 
 
 def sigmoid_derivative_f32(x, out):  # type: ignore[no-untyped-def]
-    hard = 0
-    for i in range(x.size):
-        xi = np.float64(x[i])
-        k, qh, ql = K.sigmoid_derivative_dd(xi)
-        out[i] = K.fast_to_f32(xi, k, qh)
-        hard += K.needs_exact_f32(k, qh, ql)
-    if hard:
-        for i in range(x.size):
-            xi = np.float64(x[i])
-            if K.needs_exact_f32(*K.sigmoid_derivative_dd(xi)):
-                k, qh, ql = K.sigmoid_derivative_exact(xi)
-                out[i] = K.exact_to_f32(xi, k, qh, ql, 1.0)
+    for start in range(0, x.size, _BLOCK):
+        stop = min(start + _BLOCK, x.size)
+        hard = 0
+        for i in range(start, stop):
+            y, flag = K.sigmoid_derivative_f32_fast(np.float64(x[i]))
+            out[i] = np.float32(y)
+            hard += flag
+        if hard:
+            for i in range(start, stop):
+                xi = np.float64(x[i])
+                if K.sigmoid_derivative_f32_fast(xi)[1]:
+                    k, qh, ql = E.sigmoid_derivative_exact(xi)
+                    out[i] = E.exact_to_f32(xi, k, qh, ql, 1.0)
 
 
 def sigmoid_derivative2_f64(x, out):  # type: ignore[no-untyped-def]
     for i in range(x.size):
-        k, qh, ql, sign = K.sigmoid_derivative2_exact(x[i])
+        k, qh, ql, sign = E.sigmoid_derivative2_exact(x[i])
         out[i] = sign * K.to_f64(x[i], k, qh, ql)
 
 
 def sigmoid_derivative2_f32(x, out):  # type: ignore[no-untyped-def]
     for i in range(x.size):
         xi = np.float64(x[i])
-        k, qh, ql, sign = K.sigmoid_derivative2_exact(xi)
-        out[i] = K.exact_to_f32(xi, k, qh, ql, sign)
+        k, qh, ql, sign = E.sigmoid_derivative2_exact(xi)
+        out[i] = E.exact_to_f32(xi, k, qh, ql, sign)
 
 
 def sigmoid_derivative3_f64(x, out):  # type: ignore[no-untyped-def]
     for i in range(x.size):
-        k, qh, ql = K.sigmoid_derivative3_exact(x[i])
+        k, qh, ql = E.sigmoid_derivative3_exact(x[i])
         out[i] = K.to_f64(x[i], k, qh, ql)
 
 
 def sigmoid_derivative3_f32(x, out):  # type: ignore[no-untyped-def]
     for i in range(x.size):
         xi = np.float64(x[i])
-        k, qh, ql = K.sigmoid_derivative3_exact(xi)
-        out[i] = K.exact_to_f32(xi, k, qh, ql, 1.0)
+        k, qh, ql = E.sigmoid_derivative3_exact(xi)
+        out[i] = E.exact_to_f32(xi, k, qh, ql, 1.0)
 
 
 def softplus_f64(x, out):  # type: ignore[no-untyped-def]
@@ -129,11 +135,8 @@ def logit_f32(x, out):  # type: ignore[no-untyped-def]
         out[i] = np.float32(K.logit_f64(np.float64(x[i])))
 
 
-_LOOPS: dict[tuple[str, str], tuple[Callable[..., None], Any]] = {
-    (fn.__name__.rsplit("_", 1)[0], fn.__name__.rsplit("_", 1)[1]): (
-        fn,
-        _F32 if fn.__name__.endswith("f32") else _F64,
-    )
+_LOOPS: dict[tuple[str, str], Callable[..., None]] = {
+    tuple(fn.__name__.rsplit("_", 1)): fn  # type: ignore[misc]
     for fn in (
         sigmoid_f32,
         sigmoid_f64,
@@ -155,8 +158,61 @@ _LOOPS: dict[tuple[str, str], tuple[Callable[..., None], Any]] = {
 NAMES = frozenset(name for name, _ in _LOOPS)
 
 
+# Scalar versions for a single Python float: a numba call on a float costs a
+# fraction of one on arrays, which matters when the whole job is one number.
+def sigmoid_scalar(x):  # type: ignore[no-untyped-def]
+    return K.to_f64(x, *K.sigmoid_dd(x))
+
+
+def sigmoid_derivative_scalar(x):  # type: ignore[no-untyped-def]
+    return K.to_f64(x, *K.sigmoid_derivative_dd(x))
+
+
+def sigmoid_derivative2_scalar(x):  # type: ignore[no-untyped-def]
+    k, qh, ql, sign = E.sigmoid_derivative2_exact(x)
+    return sign * K.to_f64(x, k, qh, ql)
+
+
+def sigmoid_derivative3_scalar(x):  # type: ignore[no-untyped-def]
+    return K.to_f64(x, *E.sigmoid_derivative3_exact(x))
+
+
+def softplus_scalar(x):  # type: ignore[no-untyped-def]
+    return K.softplus_f64(x)
+
+
+def log_sigmoid_scalar(x):  # type: ignore[no-untyped-def]
+    return -K.softplus_f64(-x)
+
+
+def logit_scalar(x):  # type: ignore[no-untyped-def]
+    return K.logit_f64(x)
+
+
+_SCALARS: dict[str, Callable[[float], float]] = {
+    fn.__name__.removesuffix("_scalar"): fn
+    for fn in (
+        sigmoid_scalar,
+        sigmoid_derivative_scalar,
+        sigmoid_derivative2_scalar,
+        sigmoid_derivative3_scalar,
+        softplus_scalar,
+        log_sigmoid_scalar,
+        logit_scalar,
+    )
+}
+
+
+@functools.cache
+def get_scalar(name: str) -> Any:
+    """The compiled float64 -> float64 function ``name`` (compiled once)."""
+    return numba.njit(types.float64(types.float64), cache=True, error_model="numpy", nogil=True)(
+        _SCALARS[name]
+    )
+
+
 @functools.cache
 def get_loop(name: str, suffix: str) -> Any:
     """The compiled loop ``name`` for dtype suffix "f32" or "f64" (compiled once)."""
-    fn, signature = _LOOPS[name, suffix]
-    return numba.njit(signature, cache=True, error_model="numpy", nogil=True)(fn)
+    signature = _F32 if suffix == "f32" else _F64
+    return numba.njit(signature, cache=True, error_model="numpy", nogil=True)(_LOOPS[name, suffix])

@@ -1,0 +1,107 @@
+"""The rare path: σ and its derivatives with ~100-bit double-double intermediates.
+
+Used where a float32 result cannot be rounded safely from the fast float64
+value (about 1 input in 10^7), and for the second and third derivatives,
+whose formulas cancel. Nothing here needs to be fast; it needs to be right:
+every double-double operation is accurate to ~2^-104 and e^t comes from a
+25-term Taylor series (see `sigmoid._dd.exp_full`).
+"""
+
+from __future__ import annotations
+
+import numba
+
+from ._dd import dd_add, dd_div, dd_mul, exp_full, scale
+
+# Called from the loops' fix-up passes, but not forced inline: they are cold.
+jit = numba.njit(cache=True, error_model="numpy", nogil=True)
+# Below this, e^t is < 2^-1100 and every result is its limit.
+_T_MIN = -760.0
+
+
+@jit
+def round_dd_to_f32(hi, lo):  # type: ignore[no-untyped-def]
+    """The float32 nearest to hi + lo (|lo| <= ulp(hi) / 2); a tie in `hi` is settled by lo.
+
+    r = fl32(hi) is right unless hi is exactly a float32 rounding midpoint;
+    then r + 2 (hi - r) is the other neighbour, also a float32, and the sign
+    of lo says which side of the midpoint the true value lies on.
+    """
+    r = numba.float64(numba.float32(hi))
+    d = hi - r
+    other = r + 2.0 * d
+    tie = d != 0.0 and numba.float64(numba.float32(other)) == other
+    if tie and lo != 0.0 and (lo > 0.0) == (d > 0.0):
+        return numba.float32(other)
+    return numba.float32(r)
+
+
+@jit
+def exact_to_f32(x, k, qh, ql, sign):  # type: ignore[no-untyped-def]
+    """Correctly rounded float32 of sign * 2^k (qh + ql) from a ~100-bit value."""
+    y = round_dd_to_f32(sign * scale(qh, k), sign * scale(ql, k))
+    return y if x == x else numba.float32(x)
+
+
+@jit
+def exact_parts(x):  # type: ignore[no-untyped-def]
+    """~100-bit pieces for the rare path: e = 2^k m, m = 1 + p, and d = 1 + e."""
+    t = -abs(x) if x == x else 0.0
+    k, ph, pl = exp_full(t if t > _T_MIN else _T_MIN)
+    s = scale(1.0, k) if k > -1022.0 else 0.0
+    mh, ml = dd_add(1.0, 0.0, ph, pl)
+    eh, el = mh * s, ml * s
+    dh, dl = dd_add(1.0, 0.0, eh, el)
+    return k, ph, pl, mh, ml, eh, el, dh, dl
+
+
+@jit
+def sigmoid_exact(x):  # type: ignore[no-untyped-def]
+    """σ(x) = 2^k (hi + lo) to ~2^-100."""
+    k, _, _, mh, ml, _, _, dh, dl = exact_parts(x)
+    if x < 0.0:
+        qh, ql = dd_div(mh, ml, dh, dl)
+        return k, qh, ql
+    qh, ql = dd_div(1.0, 0.0, dh, dl)
+    return 0.0, qh, ql
+
+
+@jit
+def sigmoid_derivative_exact(x):  # type: ignore[no-untyped-def]
+    """σ'(x) = e / (1 + e)² = 2^k (hi + lo) to ~2^-100."""
+    k, _, _, mh, ml, _, _, dh, dl = exact_parts(x)
+    sh, sl = dd_mul(dh, dl, dh, dl)
+    qh, ql = dd_div(mh, ml, sh, sl)
+    return k, qh, ql
+
+
+@jit
+def sigmoid_derivative2_exact(x):  # type: ignore[no-untyped-def]
+    """σ''(x) = -sign(x) e (1 - e) / (1 + e)³ as (k, hi, lo, sign), to ~2^-100.
+
+    1 - e is -p itself when k = 0, so it keeps its relative accuracy at x -> 0.
+    """
+    k, ph, pl, mh, ml, eh, el, dh, dl = exact_parts(x)
+    if k == 0.0:
+        oh, ol = -ph, -pl
+    else:
+        oh, ol = dd_add(1.0, 0.0, -eh, -el)
+    nh, nl = dd_mul(mh, ml, oh, ol)
+    ch, cl = dd_mul(dh, dl, dh, dl)
+    ch, cl = dd_mul(ch, cl, dh, dl)
+    qh, ql = dd_div(nh, nl, ch, cl)
+    return k, qh, ql, (-1.0 if x > 0.0 else 1.0)
+
+
+@jit
+def sigmoid_derivative3_exact(x):  # type: ignore[no-untyped-def]
+    """Third derivative e (e² - 4e + 1) / (1 + e)⁴ as (k, hi, lo), to ~2^-100."""
+    k, _, _, mh, ml, eh, el, dh, dl = exact_parts(x)
+    gh, gl = dd_mul(eh, el, eh, el)
+    gh, gl = dd_add(gh, gl, 1.0, 0.0)
+    gh, gl = dd_add(gh, gl, -4.0 * eh, -4.0 * el)
+    nh, nl = dd_mul(mh, ml, gh, gl)
+    ch, cl = dd_mul(dh, dl, dh, dl)
+    ch, cl = dd_mul(ch, cl, ch, cl)
+    qh, ql = dd_div(nh, nl, ch, cl)
+    return k, qh, ql
