@@ -35,6 +35,7 @@ from ._dd import (
     two_prod,
     two_sum,
 )
+from ._log import log_dd
 
 # 1/n! for n = 3..15: e^r - 1 - r - r²/2 = r³ P(r) to 2^-68 for |r| <= 0.35.
 _P = tuple(1.0 / math.factorial(n) for n in range(3, 16))
@@ -171,40 +172,29 @@ def sigmoid_derivative_f32_fast(x):  # type: ignore[no-untyped-def]
 
 @jit
 def softplus_f64(x):  # type: ignore[no-untyped-def]
-    """log(1 + e^x) = max(x, 0) + log1p(e), with e = exp(-|x|) carried to ~2^-58."""
+    """log(1 + e^x) = max(x, 0) + log(1 + e), with e = exp(-|x|) carried to ~2^-58.
+
+    1 + e is formed exactly as a double-double, so log1p keeps its relative
+    accuracy for tiny e (down to subnormal e, where it returns e itself).
+    """
     k, ph, pl = expm1_reduced(-abs(x))
     mh, ml = fast_two_sum(1.0, ph)
     eh = scale(mh, k)
     el = scale(ml + pl, k)
-    tail = math.log1p(eh) + el / (1.0 + eh)
+    uh, ul = fast_two_sum(1.0, eh)
+    tail = log_dd(uh, ul + el)
     y = x + tail if x > 0.0 else tail
     return y if x == x else x
 
 
 @jit
 def logit_f64(p):  # type: ignore[no-untyped-def]
-    """log(p / (1 - p)), with the ratio as a double-double so that one log rounds.
-
-    Near 1/2 it is log1p((2p - 1) / (1 - p)), where 2p - 1 is exact; above 3/4,
-    1 - p is exact (Sterbenz) and logit(p) = -log((1 - p) / p).
-    """
-    if not (p > 0.0 and p < 1.0):
-        if p == 0.0:
-            return -math.inf
-        if p == 1.0:
-            return math.inf
-        return math.nan
-    if p > 0.75:
-        a = 1.0 - p
-        qh = a / p
-        ql = fma(-qh, p, a) / p
-        return -(math.log(qh) + ql / qh)
+    """log(p / (1 - p)), with 1 - p and the ratio as double-doubles so that one log rounds."""
     oh, ol = two_sum(1.0, -p)
-    if p < 0.25:
-        qh = p / oh
-        ql = (fma(-qh, oh, p) - qh * ol) / oh
-        return math.log(qh) + ql / qh
-    a = 2.0 * p - 1.0
-    zh = a / oh
-    zl = (fma(-zh, oh, a) - zh * ol) / oh
-    return math.log1p(zh) + zl / (1.0 + zh)
+    qh = p / oh
+    ql = (fma(-qh, oh, p) - qh * ol) / oh
+    inside = (p > 0.0) & (p < 1.0)
+    y = log_dd(qh if inside else 1.0, ql if inside else 0.0)
+    y = -math.inf if p == 0.0 else y
+    y = math.inf if p == 1.0 else y
+    return y if (inside | (p == 0.0) | (p == 1.0)) else math.nan
