@@ -40,16 +40,22 @@ def _loop(name: str, suffix: str) -> Any:
         # Importing _loops imports numba (about a second): only on first use.
         from . import _loops
 
-        if suffix == "scalar":
-            loop = _compiled[name, suffix] = _loops.get_scalar(name)
-        else:
-            loop = _compiled[name, suffix] = _loops.get_loop(name, suffix)
+        dispatcher = (
+            _loops.get_scalar(name) if suffix == "scalar" else _loops.get_loop(name, suffix)
+        )
+        # Each has exactly one signature: call its compiled entry point directly
+        # and skip the dispatcher's type matching (half the cost of a small
+        # call). The callers here pass exactly that signature's types: 1-D
+        # C-contiguous arrays of the loop's dtype, or a float.
+        loop = dispatcher.overloads[dispatcher.signatures[0]].entry_point
+        _compiled[name, suffix] = loop
     return loop
 
 
-def evaluate_float(name: str, x: float) -> np.float64:
+def evaluate_float(name: str, x: float) -> float:
     """name(x) for one Python float, through the compiled scalar function."""
-    return np.float64(_loop(name, "scalar")(x))
+    result: float = _loop(name, "scalar")(x)
+    return result
 
 
 @functools.cache
@@ -80,7 +86,9 @@ def _run(loop: Any, src: np.ndarray, dst: np.ndarray) -> None:
     result is bit-identical whatever the split.
     """
     global _pool
-    threads = min(thread_count(), src.size // _MIN_PER_THREAD)
+    threads = (
+        1 if src.size < 2 * _MIN_PER_THREAD else min(thread_count(), src.size // _MIN_PER_THREAD)
+    )
     if threads <= 1:
         loop(src, dst)
         return
@@ -123,6 +131,11 @@ def _compute(name: str, arr: np.ndarray, dest: np.ndarray | None = None) -> np.n
 def evaluate(name: str, arr: np.ndarray, out: np.ndarray | None) -> Any:
     """name(arr) with ufunc semantics; `arr` is a floating array, `out` checked."""
     if out is None:
+        suffix = _SUFFIX.get(arr.dtype)
+        if suffix is not None and arr.ndim == 1 and arr.flags.c_contiguous:  # the common case
+            result = np.empty(arr.shape, arr.dtype)
+            _run(_loop(name, suffix), arr, result)
+            return result
         result = _compute(name, arr)
         return result[()] if result.ndim == 0 else result
     if out.shape != arr.shape:

@@ -161,11 +161,13 @@ NAMES = frozenset(name for name, _ in _LOOPS)
 # Scalar versions for a single Python float: a numba call on a float costs a
 # fraction of one on arrays, which matters when the whole job is one number.
 def sigmoid_scalar(x):  # type: ignore[no-untyped-def]
-    return K.to_f64(x, *K.sigmoid_dd(x))
+    k, qh, ql = K.sigmoid_dd(x)
+    return K.to_f64(x, k, qh, ql)
 
 
 def sigmoid_derivative_scalar(x):  # type: ignore[no-untyped-def]
-    return K.to_f64(x, *K.sigmoid_derivative_dd(x))
+    k, qh, ql = K.sigmoid_derivative_dd(x)
+    return K.to_f64(x, k, qh, ql)
 
 
 def sigmoid_derivative2_scalar(x):  # type: ignore[no-untyped-def]
@@ -174,7 +176,8 @@ def sigmoid_derivative2_scalar(x):  # type: ignore[no-untyped-def]
 
 
 def sigmoid_derivative3_scalar(x):  # type: ignore[no-untyped-def]
-    return K.to_f64(x, *E.sigmoid_derivative3_exact(x))
+    k, qh, ql = E.sigmoid_derivative3_exact(x)
+    return K.to_f64(x, k, qh, ql)
 
 
 def softplus_scalar(x):  # type: ignore[no-untyped-def]
