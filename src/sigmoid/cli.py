@@ -1,8 +1,8 @@
-"""The ``sigmoid`` command: evaluate the family on numbers and files, draw figures.
+"""The ``sigmoid`` command: evaluate the family on numbers and files, draw figures, experiment.
 
 Each sub-command is a `Command`: its name, help, an example epilog, a function
 that adds its arguments and a function that runs it. `COMMANDS` lists them; a
-new sub-command (such as a later ``lab``) is one more entry. `main` parses,
+new sub-command (such as ``lab``) is one more entry. `main` parses,
 runs, and turns every user error into one line on standard error and an
 `ExitCode`, never a traceback.
 
@@ -28,6 +28,7 @@ from importlib import metadata
 
 from sigmoid import _cli_eval, _cli_figures
 from sigmoid._cli_common import CliError, ExitCode
+from sigmoid.lab import cli as _cli_lab
 
 __all__ = ["COMMANDS", "Command", "ExitCode", "build_parser", "main"]
 
@@ -74,6 +75,18 @@ COMMANDS: tuple[Command, ...] = (
   sigmoid compare --no-figure        the table only""",
         _cli_figures.add_compare_arguments,
         _cli_figures.run_compare,
+    ),
+    Command(
+        "lab",
+        "experiments: vanishing gradients, training per activation, a classifier",
+        """examples:
+  sigmoid lab vanishing              gradient norm per layer, writes lab_vanishing.png
+  sigmoid lab vanishing --depth 20 --activations sigmoid,tanh,relu,gelu
+  sigmoid lab train --seed 1         sigmoid vs tanh vs ReLU on breast-cancer data
+  sigmoid lab classify               logistic regression beside scikit-learn's
+  sigmoid lab classify --csv data.csv --label outcome -o fit.svg""",
+        _cli_lab.add_lab_arguments,
+        _cli_lab.run_lab,
     ),
 )
 
