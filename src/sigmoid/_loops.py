@@ -7,10 +7,12 @@ directory is read-only), so a later process loads it instead of compiling.
 The loops release the GIL, so `sigmoid._engine` can run them on several
 threads at once, each on its own slice.
 
-float32 σ and σ' work in blocks: a vectorised pass rounds the float64 value
-of every element and counts the elements where that value lies too close to
-a float32 rounding midpoint (about 1 in 10^7); only a block with some is
-passed over again, element by element, with the ~100-bit path.
+float32 σ and σ' take two passes: a vectorised one rounds the float64 value of
+every element, but writes NaN where that value lies too close to a float32
+rounding midpoint (about 1 element in 10^7) and counts them; only when there
+are some does a second pass look for those NaNs (where x is not NaN) and redo
+them with the ~100-bit path. So `out` must not overlap `x` (the engine sees
+to that).
 """
 
 from __future__ import annotations
@@ -30,7 +32,6 @@ from . import _kernels as K
 # memory maps) are accepted without a copy; writable arrays convert to it.
 _F32 = types.void(types.Array(types.float32, 1, "C", readonly=True), types.float32[::1])
 _F64 = types.void(types.Array(types.float64, 1, "C", readonly=True), types.float64[::1])
-_BLOCK = 2048
 
 
 def sigmoid_f64(x, out):  # type: ignore[no-untyped-def]
@@ -40,19 +41,16 @@ def sigmoid_f64(x, out):  # type: ignore[no-untyped-def]
 
 
 def sigmoid_f32(x, out):  # type: ignore[no-untyped-def]
-    for start in range(0, x.size, _BLOCK):
-        stop = min(start + _BLOCK, x.size)
-        hard = 0
-        for i in range(start, stop):
-            y, flag = K.sigmoid_f32_fast(np.float64(x[i]))
-            out[i] = np.float32(y)
-            hard += flag
-        if hard:
-            for i in range(start, stop):
-                xi = np.float64(x[i])
-                if K.sigmoid_f32_fast(xi)[1]:
-                    k, qh, ql = E.sigmoid_exact(xi)
-                    out[i] = E.exact_to_f32(xi, k, qh, ql, 1.0)
+    hard = 0
+    for i in range(x.size):
+        y, flag = K.sigmoid_f32_fast(np.float64(x[i]))
+        out[i] = np.float32(np.nan) if flag else np.float32(y)  # NaN marks it for the fix-up
+        hard += flag
+    if hard:
+        for i in range(x.size):
+            if out[i] != out[i] and x[i] == x[i]:
+                k, qh, ql = E.sigmoid_exact(np.float64(x[i]))
+                out[i] = E.exact_to_f32(np.float64(x[i]), k, qh, ql, 1.0)
 
 
 def sigmoid_derivative_f64(x, out):  # type: ignore[no-untyped-def]
@@ -62,19 +60,16 @@ def sigmoid_derivative_f64(x, out):  # type: ignore[no-untyped-def]
 
 
 def sigmoid_derivative_f32(x, out):  # type: ignore[no-untyped-def]
-    for start in range(0, x.size, _BLOCK):
-        stop = min(start + _BLOCK, x.size)
-        hard = 0
-        for i in range(start, stop):
-            y, flag = K.sigmoid_derivative_f32_fast(np.float64(x[i]))
-            out[i] = np.float32(y)
-            hard += flag
-        if hard:
-            for i in range(start, stop):
-                xi = np.float64(x[i])
-                if K.sigmoid_derivative_f32_fast(xi)[1]:
-                    k, qh, ql = E.sigmoid_derivative_exact(xi)
-                    out[i] = E.exact_to_f32(xi, k, qh, ql, 1.0)
+    hard = 0
+    for i in range(x.size):
+        y, flag = K.sigmoid_derivative_f32_fast(np.float64(x[i]))
+        out[i] = np.float32(np.nan) if flag else np.float32(y)
+        hard += flag
+    if hard:
+        for i in range(x.size):
+            if out[i] != out[i] and x[i] == x[i]:
+                k, qh, ql = E.sigmoid_derivative_exact(np.float64(x[i]))
+                out[i] = E.exact_to_f32(np.float64(x[i]), k, qh, ql, 1.0)
 
 
 def sigmoid_derivative2_f64(x, out):  # type: ignore[no-untyped-def]
