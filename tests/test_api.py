@@ -42,10 +42,12 @@ def test_dtype_and_shape_kept(func, dtype) -> None:  # type: ignore[no-untyped-d
 
 
 @pytest.mark.parametrize("func", UNARY.values(), ids=UNARY.keys())
-def test_scalars_give_numpy_scalars(func) -> None:  # type: ignore[no-untyped-def]
+def test_scalars_keep_their_kind(func) -> None:  # type: ignore[no-untyped-def]
     y = func(0.5)
-    assert isinstance(y, np.float64)
-    assert isinstance(y, float)
+    assert type(y) is float  # a Python number in, a Python number out
+    assert y == func(np.array([0.5]))[0]  # the same kernel's value
+    assert type(func(1)) is float
+    assert isinstance(func(np.float64(0.5)), np.float64)
     assert isinstance(func(np.float32(0.5)), np.float32)
     assert isinstance(func(np.array(0.5, dtype=np.float16)), np.float16)
 
