@@ -26,15 +26,32 @@ _DERIVATIVES = ("sigmoid", "sigmoid_derivative", "sigmoid_derivative2", "sigmoid
 _NUMPY_TYPES = _dispatch.NUMPY_TYPES
 
 
+# The compiled entry points, once they exist (filled by sigmoid._engine): a
+# call on one number or a few costs mostly its Python checks, so the public
+# functions look these up first.
+_SCALAR = _engine.SCALAR
+_VECTOR = _engine.VECTOR
+_SMALL = _engine.SMALL
+
+
 def _apply(name: str, x: Any, out: Any) -> Any:
     kind = type(x)
     if out is None:
-        # The two commonest calls first, each as short as it can be.
+        # The commonest calls first, each as short as it can be: for one number
+        # or ten, the checks cost more than the arithmetic.
         if kind is float:  # one Python number: the compiled scalar function, a float back
-            return _engine.evaluate_float(name, x)
-        if kind is np.ndarray and x.dtype.kind == "f":
-            return _engine.evaluate(name, x, None)
-        if kind is int and -(2**53) <= x <= 2**53:  # exactly representable
+            scalar = _SCALAR.get(name)
+            return scalar(x) if scalar is not None else _engine.evaluate_float(name, x)
+        if kind is np.ndarray:
+            loops = _VECTOR.get(x.dtype)
+            if loops is not None and x.ndim == 1 and x.flags.c_contiguous:
+                loop = loops.get(name)
+                if loop is not None and x.size < _SMALL:
+                    result = np.empty_like(x)
+                    loop(x, result)
+                    return result
+                return _engine.evaluate_vector(name, x)
+        elif kind is int and -(2**53) <= x <= 2**53:  # exactly representable
             return _engine.evaluate_float(name, float(x))
     if kind in _NUMPY_TYPES:  # plain NumPy and Python input: straight to the kernels
         return _engine.evaluate(name, as_float_array(x), None if out is None else check_out(out))
@@ -97,6 +114,8 @@ def sigmoid(x: Any, /, *, out: Any = None) -> Any:
     >>> sg.sigmoid(-720.0)  # the true subnormal, not 0
     2.03...e-313
     """
+    if out is None and type(x) is float and (scalar := _SCALAR.get("sigmoid")):
+        return scalar(x)  # the commonest call, kept to one Python frame
     return _apply("sigmoid", x, out)
 
 
@@ -131,6 +150,10 @@ def sigmoid_derivative(x: Any, /, *, order: int = 1, out: Any = None) -> Any:
     >>> sg.sigmoid_derivative(1.0, order=2)
     -0.09085774767294841
     """
+    if out is None and type(x) is float and type(order) is int and order == 1:
+        scalar = _SCALAR.get(_DERIVATIVES[1])
+        if scalar is not None:
+            return scalar(x)
     try:
         n = operator.index(order)
     except TypeError:
@@ -153,6 +176,8 @@ def log_sigmoid(x: Any, /, *, out: Any = None) -> Any:
     >>> sg.log_sigmoid(40.0)
     -4.248354255291589e-18
     """
+    if out is None and type(x) is float and (scalar := _SCALAR.get("log_sigmoid")):
+        return scalar(x)
     return _apply("log_sigmoid", x, out)
 
 
@@ -169,6 +194,8 @@ def logit(p: Any, /, *, out: Any = None) -> Any:
     >>> sg.logit([0.0, 0.25, 1.0])
     array([      -inf, -1.09861229,        inf])
     """
+    if out is None and type(p) is float and (scalar := _SCALAR.get("logit")):
+        return scalar(p)
     return _apply("logit", p, out)
 
 
@@ -185,6 +212,8 @@ def softplus(x: Any, /, *, out: Any = None) -> Any:
     >>> sg.softplus(-745.0)  # e^-745, a subnormal
     5e-324
     """
+    if out is None and type(x) is float and (scalar := _SCALAR.get("softplus")):
+        return scalar(x)
     return _apply("softplus", x, out)
 
 

@@ -25,6 +25,8 @@ _F64 = np.dtype(np.float64)
 # Below this many elements per thread, handing work to another thread costs
 # more than it saves (a hand-off is ~20 µs; an element ~1-3 ns).
 _MIN_PER_THREAD = 1 << 16
+# Arrays smaller than this run on the calling thread, without a look at threads.
+SMALL = 2 * _MIN_PER_THREAD
 # Slices start on a multiple of this, so threads never share a cache line.
 _ALIGN = 1024
 
@@ -52,9 +54,30 @@ def _loop(name: str, suffix: str) -> Any:
     return loop
 
 
+# The compiled entry points by function name, for the two calls whose whole
+# cost is overhead: one Python float, and a small 1-D float64/float32 array.
+SCALAR: dict[str, Any] = {}
+VECTOR: dict[np.dtype, dict[str, Any]] = {np.dtype(np.float32): {}, np.dtype(np.float64): {}}
+
+
 def evaluate_float(name: str, x: float) -> float:
     """name(x) for one Python float, through the compiled scalar function."""
-    result: float = _loop(name, "scalar")(x)
+    scalar = SCALAR[name] = _loop(name, "scalar")
+    result: float = scalar(x)
+    return result
+
+
+def evaluate_vector(name: str, arr: np.ndarray) -> np.ndarray:
+    """name(arr) for a 1-D C-contiguous float32 or float64 array, into a new array."""
+    loops = VECTOR[arr.dtype]
+    loop = loops.get(name)
+    if loop is None:
+        loop = loops[name] = _loop(name, _SUFFIX[arr.dtype])
+    result = np.empty_like(arr)
+    if arr.size < SMALL:
+        loop(arr, result)
+    else:
+        _run(loop, arr, result)
     return result
 
 
@@ -131,11 +154,8 @@ def _compute(name: str, arr: np.ndarray, dest: np.ndarray | None = None) -> np.n
 def evaluate(name: str, arr: np.ndarray, out: np.ndarray | None) -> Any:
     """name(arr) with ufunc semantics; `arr` is a floating array, `out` checked."""
     if out is None:
-        suffix = _SUFFIX.get(arr.dtype)
-        if suffix is not None and arr.ndim == 1 and arr.flags.c_contiguous:  # the common case
-            result = np.empty(arr.shape, arr.dtype)
-            _run(_loop(name, suffix), arr, result)
-            return result
+        if arr.dtype in VECTOR and arr.ndim == 1 and arr.flags.c_contiguous:
+            return evaluate_vector(name, arr)
         result = _compute(name, arr)
         return result[()] if result.ndim == 0 else result
     if out.shape != arr.shape:
