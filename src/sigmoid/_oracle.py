@@ -46,9 +46,11 @@ _MP_FUNCTIONS: dict[str, Callable[[mpmath.mpf], mpmath.mpf]] = {
 NAMES = tuple(_MP_FUNCTIONS)
 
 
-def exact(name: str, x: float) -> mpmath.mpf | float:
-    """The true name(x) as an mpmath number (or a float: NaN and infinities)."""
-    x = float(x)
+def exact(name: str, x: float | np.floating) -> mpmath.mpf | float:
+    """The true name(x) as an mpmath number (or a float: NaN and infinities).
+
+    `x` is taken at its exact binary value, longdouble included.
+    """
     if np.isnan(x):
         return np.nan
     if name == "logit":
@@ -57,16 +59,17 @@ def exact(name: str, x: float) -> mpmath.mpf | float:
         if x in (0.0, 1.0):
             return -np.inf if x == 0.0 else np.inf
     if np.isinf(x):
-        return float(_limit(name, x))
+        return float(_limit(name, float(x)))
     with mpmath.workdps(_DPS):
-        value = _MP_FUNCTIONS[name](mpmath.mpf(x))
+        point = _exact_mpf(x)
+        value = _MP_FUNCTIONS[name](point)
         # Where the leading digits cancel (σ'' and σ''' near their zeros),
         # recompute with more digits until the result is stable.
         digits = _DPS
         while digits < 400:
             digits *= 2
             with mpmath.workdps(digits):
-                again = _MP_FUNCTIONS[name](mpmath.mpf(x))
+                again = _MP_FUNCTIONS[name](point)
             if again == 0 or abs(again - value) <= abs(again) * mpmath.mpf(10) ** (-40):
                 return again
             value = again
@@ -82,10 +85,18 @@ def _limit(name: str, x: float) -> float:
     }.get(name, 0.0)
 
 
+def _exact_mpf(value: float | np.floating) -> mpmath.mpf:
+    """The exact binary value as an mpmath number (a decimal repr is not exact)."""
+    if isinstance(value, np.longdouble) and np.finfo(np.longdouble).nmant > 52:
+        mantissa, exponent = np.frexp(value)  # mantissa * 2^64 is a whole number
+        with mpmath.workprec(64):
+            return mpmath.ldexp(mpmath.mpf(int(np.ldexp(mantissa, 64))), int(exponent) - 64)
+    return mpmath.mpf(float(value))
+
+
 def ulp_error(name: str, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """|y - true| in units of the last place of the true value in y's dtype (0 if both NaN)."""
     info = np.finfo(y.dtype)
-    tiny = float(info.smallest_subnormal)
     errors = np.empty(x.shape, dtype=np.float64)
     for i, (xi, yi) in enumerate(zip(x.ravel().tolist(), y.ravel().tolist(), strict=True)):
         true = exact(name, xi)
@@ -95,10 +106,12 @@ def ulp_error(name: str, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         if np.isnan(yi) or np.isinf(yi):
             errors.flat[i] = np.inf
             continue
-        t = mpmath.mpf(true)
-        exponent = int(mpmath.floor(mpmath.log(abs(t), 2))) if t != 0 else -100000
-        ulp = max(mpmath.ldexp(1, exponent - info.nmant), mpmath.mpf(tiny))
-        errors.flat[i] = float(abs(mpmath.mpf(str(yi)) - t) / ulp)  # str: exact for longdouble
+        with mpmath.workdps(_DPS):  # never round the truth (or y) to the default 53 bits
+            t = mpmath.mpf(true)
+            exponent = int(mpmath.floor(mpmath.log(abs(t), 2))) if t != 0 else -100000
+            tiny = mpmath.ldexp(1, info.minexp - info.nmant)
+            ulp = max(mpmath.ldexp(1, exponent - info.nmant), tiny)
+            errors.flat[i] = float(abs(_exact_mpf(yi) - t) / ulp)
     return errors
 
 
