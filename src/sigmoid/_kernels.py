@@ -5,7 +5,8 @@ p = e^r - 1 for the reduced argument r carried as a double-double. Building
 σ, σ', ... from (k, p) instead of from a rounded e keeps the tails (σ(-720) is
 the true subnormal, σ'(40) is 4.25e-18) and avoids every cancellation of
 1 - e. ``*_dd`` functions return ``2^k (hi + lo)`` with about 58 correct bits,
-so the float64 result is within 0.51 ULP.
+so the float64 result is within 0.51 ULP (0.67 ULP for a subnormal result,
+which is rounded twice).
 
 float32: σ and σ' are evaluated in plain float64 (good to 12 units of its
 last place) and rounded once; `f32_is_hard` flags the rare values (about 1
