@@ -51,6 +51,16 @@ def _apply(name: str, x: Any, out: Any) -> Any:
                     loop(x, result)
                     return result
                 return _engine.evaluate_vector(name, x)
+        elif kind is np.float64:  # the same kernel as for a float
+            scalar = _SCALAR.get(name)
+            return np.float64(
+                scalar(float(x)) if scalar else _engine.evaluate_float(name, float(x))
+            )
+        elif kind is np.float32:
+            loop = _VECTOR[x.dtype].get(name) or _engine.vector_loop(name, x.dtype)
+            one, result = np.array([x]), np.empty(1, np.float32)  # (x.reshape is slower)
+            loop(one, result)
+            return result[0]
         elif kind is int and -(2**53) <= x <= 2**53:  # exactly representable
             return _engine.evaluate_float(name, float(x))
     if kind in _NUMPY_TYPES:  # plain NumPy and Python input: straight to the kernels

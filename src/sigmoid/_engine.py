@@ -67,12 +67,15 @@ def evaluate_float(name: str, x: float) -> float:
     return result
 
 
+def vector_loop(name: str, dtype: np.dtype) -> Any:
+    """The compiled loop for name and a float32 or float64 dtype, kept in VECTOR."""
+    loop = VECTOR[dtype][name] = _loop(name, _SUFFIX[dtype])
+    return loop
+
+
 def evaluate_vector(name: str, arr: np.ndarray) -> np.ndarray:
     """name(arr) for a 1-D C-contiguous float32 or float64 array, into a new array."""
-    loops = VECTOR[arr.dtype]
-    loop = loops.get(name)
-    if loop is None:
-        loop = loops[name] = _loop(name, _SUFFIX[arr.dtype])
+    loop = VECTOR[arr.dtype].get(name) or vector_loop(name, arr.dtype)
     result = np.empty_like(arr)
     if arr.size < SMALL:
         loop(arr, result)
