@@ -14,13 +14,19 @@ missing.
 
 from __future__ import annotations
 
+import os
+
+# Set before torch and numexpr load their OpenMP runtimes: by default an OpenMP
+# thread spins for a while after each call, stealing a core from whichever
+# implementation runs next in the round-robin (the threaded ones suffer most).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 import argparse
 import datetime
 import gc
 import importlib
 import json
 import operator
-import os
 import platform
 import shutil
 import subprocess
@@ -453,7 +459,7 @@ def machine(args: argparse.Namespace) -> list[str]:
         f"- Machine: {model} ({simd}), {os.cpu_count()} logical cores, {usable} usable; "
         f"{platform.system()} {platform.release()}, Python {platform.python_version()}.",
         f"- Versions: {', '.join(versions)}.",
-        f"- Threads: {', '.join(threads)}.",
+        f"- Threads: {', '.join(threads)}; OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')} (idle OpenMP threads sleep instead of spinning on the cores the next implementation needs).",
         f"- Missing peers: {'; '.join(f'{k} ({v})' for k, v in MISSING.items()) or 'none'}.",
         "- *ours*: `sigmoid.sigmoid`, `sigmoid.sigmoid_derivative`, `sigmoid.log_sigmoid`, called as a user calls them.",
         "- Input: uniform random values in [-10, 10]. *1 (scalar)*: one Python float for ours and SciPy in "
