@@ -21,21 +21,15 @@ import numpy as np
 import pytest
 
 import sigmoid as sg
+from cli_support import Result, assert_user_error, run_main
 from sigmoid import _cli_eval, activations
 from sigmoid.cli import COMMANDS, ExitCode, main
-
-
-class Result:
-    def __init__(self, code: int, out: str, err: str) -> None:
-        self.code, self.out, self.err = code, out, err
 
 
 @pytest.fixture
 def run(capsys: pytest.CaptureFixture[str]) -> Any:
     def run(*argv: str) -> Result:
-        code = main(list(argv))
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
+        return run_main(argv, capsys)
 
     return run
 
@@ -46,16 +40,6 @@ def stdin(monkeypatch: pytest.MonkeyPatch) -> Any:
         monkeypatch.setattr(sys, "stdin", io.StringIO(text))
 
     return feed
-
-
-def assert_user_error(result: Result, code: ExitCode, *fragments: str) -> None:
-    """One line on standard error naming the problem, no traceback, the right code."""
-    assert result.code == code
-    assert result.err.startswith("sigmoid: error: ")
-    assert result.err.count("\n") == 1
-    assert "Traceback" not in result.err
-    for fragment in fragments:
-        assert fragment in result.err
 
 
 def files_in(directory: Path) -> list[str]:

@@ -18,8 +18,9 @@ import numpy as np
 import pytest
 
 import sigmoid as sg
+from cli_support import Result, assert_user_error, run_main
 from sigmoid import lab
-from sigmoid.cli import ExitCode, main
+from sigmoid.cli import ExitCode
 from sigmoid.lab import data, network, training
 
 # --- the network: forward, backward, loss ------------------------------------
@@ -263,30 +264,14 @@ def test_split_is_stratified_and_standardised_on_training_data() -> None:
 # --- the command line, in-process ----------------------------------------------
 
 
-class Result:
-    def __init__(self, code: int, out: str, err: str) -> None:
-        self.code, self.out, self.err = code, out, err
-
-
 @pytest.fixture
 def run(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: Any) -> Any:
     monkeypatch.chdir(tmp_path)  # default figure names land here
 
     def run(*argv: str) -> Result:
-        code = main(["lab", *argv])
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
+        return run_main(["lab", *argv], capsys)
 
     return run
-
-
-def assert_user_error(result: Result, code: ExitCode, *fragments: str) -> None:
-    assert result.code == code
-    assert result.err.startswith("sigmoid: error: ")
-    assert result.err.count("\n") == 1
-    assert "Traceback" not in result.err
-    for fragment in fragments:
-        assert fragment in result.err
 
 
 def assert_image(path: Path) -> None:
