@@ -4,9 +4,9 @@ float64: every function works from e = exp(-|x|) = 2^k (1 + p), with
 p = e^r - 1 for the reduced argument r carried as a double-double. Building
 σ, σ', ... from (k, p) instead of from a rounded e keeps the tails (σ(-720) is
 the true subnormal, σ'(40) is 4.25e-18) and avoids every cancellation of
-1 - e. ``*_dd`` functions return ``2^k (hi + lo)`` with about 58 correct bits,
-so the float64 result is within 0.51 ULP (0.67 ULP for a subnormal result,
-which is rounded twice).
+1 - e. σ and σ' carry e^r to about 2^-56 and divide once, with the exact
+remainder as a correction: within 0.5 + 2^-3 ULP (0.75 ULP for a result just
+below 2^-1022, which is rounded twice). softplus carries p to ~2^-58.
 
 float32: σ and σ' are evaluated in plain float64 (good to 12 units of its
 last place) and rounded once; `f32_is_hard` flags the rare values (about 1
@@ -28,6 +28,7 @@ from ._dd import (
     ROUND_SHIFTER,
     fast_two_sum,
     fma,
+    from_bits,
     jit,
     pow2,
     reduce_ln2,
@@ -63,62 +64,105 @@ def expm1_reduced(t):  # type: ignore[no-untyped-def]
 
 
 @jit
-def _one_plus_e(k, ph, pl):  # type: ignore[no-untyped-def]
-    """1 + 2^k (1 + p) as a double-double (k <= 0)."""
-    s = pow2_clamped(k)
-    dh, dl = two_sum(1.0, s)
-    dh, tl = fast_two_sum(dh, s * ph)
-    return dh, dl + tl + s * pl
-
-
-@jit
-def pow2_clamped(k):  # type: ignore[no-untyped-def]
-    # Below 2^-1022 the term is far under the last bit of 1 + e: use 2^-1022.
-    return pow2(k if k > -1022.0 else -1022.0)
-
-
-@jit
-def _divide(nh, nl, dh, dl):  # type: ignore[no-untyped-def]
-    """(nh + nl) / (dh + dl) as a double-double good to ~2^-100.
-
-    The residual nh - qh dh is exact (fma), so qh + rem/dh is right to the
-    precision of the correction term. (Multiplying by one reciprocal instead
-    of the second division measured 2.5x slower here.)
-    """
-    qh = nh / dh
-    rem = fma(-qh, dh, nh) + nl - qh * dl
-    return qh, rem / dh
-
-
-@jit
-def sigmoid_dd(x):  # type: ignore[no-untyped-def]
-    """σ(x) = 2^k (hi + lo): 1/(1 + e) for x >= 0, e/(1 + e) for x < 0."""
-    k, ph, pl = expm1_reduced(-abs(x))
-    dh, dl = _one_plus_e(k, ph, pl)
-    neg = x < 0.0
-    nh, nl = fast_two_sum(1.0, ph)
-    nh = nh if neg else 1.0
-    nl = nl + pl if neg else 0.0
-    qh, ql = _divide(nh, nl, dh, dl)
-    return (k if neg else 0.0), qh, ql
-
-
-@jit
-def sigmoid_derivative_dd(x):  # type: ignore[no-untyped-def]
-    """σ'(x) = e / (1 + e)² = 2^k (hi + lo), never through a rounded σ."""
-    k, ph, pl = expm1_reduced(-abs(x))
-    dh, dl = _one_plus_e(k, ph, pl)
-    sh, sl = two_prod(dh, dh)
-    sl += 2.0 * dh * dl
-    nh, nl = fast_two_sum(1.0, ph)
-    qh, ql = _divide(nh, nl + pl, sh, sl)
-    return k, qh, ql
-
-
-@jit
 def to_f64(x, k, qh, ql):  # type: ignore[no-untyped-def]
     """Round 2^k (qh + ql) to float64 (subnormals rounded once); NaN passes."""
     y = scale(qh + ql, k)
+    return y if x == x else x
+
+
+# float64 σ and σ': e = exp(-|x|) = 2^k (a + a_lo) with a + a_lo = e^r to about
+# 2^-56 relative (r = -|x| - k ln 2 carried as r + r_lo; e^r = 1 + r + r² Q(r)
+# with Q from `tools/exp_poly.py expm1 10`, error 2^-58.4), 1 + e formed as a
+# double-double, and one division corrected by its exact remainder. The
+# float64 result is within 0.5 + 2^-3 ULP (the measured worst is in
+# docs/accuracy.md); a subnormal result is rounded once more, at the final scaling.
+_EXPM1_Q = (
+    0.5,
+    0.1666666666666667,
+    0.04166666666666667,
+    0.008333333333326141,
+    0.0013888888888883752,
+    0.00019841269874800493,
+    2.4801587325533363e-05,
+    2.7557255425746435e-06,
+    2.7557273661348637e-07,
+    2.510520637395701e-08,
+    2.0914679376583935e-09,
+)
+# 2^k for 1 + e stops at 2^-1020 (then 1 + e is 1 in any case), so that a
+# quotient in [0.35, 1.5] times it stays normal and is scaled exactly.
+_K_FLOOR = -1020.0
+
+
+@jit
+def _estrin10(c, r):  # type: ignore[no-untyped-def]
+    """c[0] + c[1] r + ... + c[10] r^10 by Estrin's scheme (a short dependency chain)."""
+    r2 = r * r
+    r4 = r2 * r2
+    p01 = fma(c[1], r, c[0])
+    p23 = fma(c[3], r, c[2])
+    p45 = fma(c[5], r, c[4])
+    p67 = fma(c[7], r, c[6])
+    p89 = fma(c[9], r, c[8])
+    p03 = fma(p23, r2, p01)
+    p47 = fma(p67, r2, p45)
+    p8a = fma(c[10], r2, p89)
+    return fma(fma(p8a, r4, p47), r4, p03)
+
+
+@jit
+def _exp_parts(x):  # type: ignore[no-untyped-def]
+    """k, a, a_lo, d_hi, d_lo: exp(-|x|) = 2^k (a + a_lo) and 1 + exp(-|x|) = d_hi + d_lo."""
+    t = -abs(x)
+    t = t if t > _T_MIN else _T_MIN
+    k = (t * LOG2E + ROUND_SHIFTER) - ROUND_SHIFTER
+    r_hi = fma(-k, LN2_HI, t)  # exact: LN2_HI has 32 bits
+    r = fma(-k, LN2_MID, r_hi)
+    r_lo = fma(-k, LN2_MID, r_hi - r)  # what rounding r dropped (k LN2_LO < 2^-75 is not needed)
+    q = _estrin10(_EXPM1_Q, r)
+    # e^(r + r_lo) - 1 = r + r² Q(r) + r_lo (1 + r), the first term exact.
+    rest = fma(r * r, q, fma(r_lo, r, r_lo))
+    p, p_lo = fast_two_sum(r, rest)
+    a, a_lo = fast_two_sum(1.0, p)
+    a_lo += p_lo
+    s = pow2(k if k > _K_FLOOR else _K_FLOOR)
+    d_hi, d_lo = fast_two_sum(1.0, s * a)
+    return k, a, a_lo, d_hi, d_lo + s * a_lo
+
+
+@jit
+def _quotient(n_hi, n_lo, d_hi, d_lo):  # type: ignore[no-untyped-def]
+    """(n_hi + n_lo) / (d_hi + d_lo) rounded once (to ~2^-100 before rounding)."""
+    inverse = 1.0 / d_hi
+    q = n_hi * inverse
+    remainder = fma(-q, d_hi, n_hi) + fma(-q, d_lo, n_lo)
+    return fma(remainder, inverse, q)
+
+
+@jit
+def _times_pow2(y, k):  # type: ignore[no-untyped-def]
+    """y * 2^k for y in [0.25, 2) and whole k in [-1100, 0], rounded once."""
+    k1 = k if k > _K_FLOOR else _K_FLOOR
+    return y * pow2(k1) * pow2(k - k1)
+
+
+@jit
+def sigmoid_f64(x):  # type: ignore[no-untyped-def]
+    """σ(x) in float64: 1/(1 + e) for x >= 0, 2^k (a + a_lo)/(1 + e) for x < 0; NaN passes."""
+    k, a, a_lo, d_hi, d_lo = _exp_parts(x)
+    neg = x < 0.0
+    y = _quotient(a if neg else 1.0, a_lo if neg else 0.0, d_hi, d_lo)
+    y = _times_pow2(y, k) if neg else y
+    return y if x == x else x
+
+
+@jit
+def sigmoid_derivative_f64(x):  # type: ignore[no-untyped-def]
+    """σ'(x) = e / (1 + e)² in float64, never through a rounded σ; NaN passes."""
+    k, a, a_lo, d_hi, d_lo = _exp_parts(x)
+    s_hi, s_lo = two_prod(d_hi, d_hi)
+    y = _quotient(a, a_lo, s_hi, fma(2.0 * d_hi, d_lo, s_lo))
+    y = _times_pow2(y, k)
     return y if x == x else x
 
 
@@ -130,33 +174,51 @@ _F32_MIN_NORMAL = 2.0**-126
 _F32_ZERO_BELOW = 2.0**-152
 
 
-# float32 σ and σ' go through plain float64: e^t to 3 * 2^-53 relative
-# (Taylor to r^13/13!, truncation < 2^-57 for |r| <= 0.347), then one division,
-# so the float64 value is within 6 * 2^-53 of the truth, under 12 units of its
-# last place: `_F32_MARGIN` (32) leaves a factor of 2.7 to spare.
-_P13 = tuple(1.0 / math.factorial(n) for n in range(2, 14))
+# float32 σ and σ' go through plain float64. e^t: k = round(t / ln 2), r = t - k ln 2
+# (two FMAs, the first exact, so r is off by at most 2^-55), then a degree-10
+# polynomial for e^r (from `tools/exp_poly.py exp 10`: relative error 2^-51.3
+# on |r| <= ln(2)/2), its rounding (under 2^-52 relative), and 2^k put into
+# the exponent bits (exact). One addition and one division (two for σ') add
+# 2^-53 each, so the float64 value is within 6 * 2^-53 of the truth, under 12
+# units of its last place: `_F32_MARGIN` (32) leaves a factor of 2.7 to spare.
+# The exhaustive audit (benchmarks/accuracy.py) checks the result on all 2^32
+# inputs.
+_EXP_POLY = (
+    1.0,
+    1.0000000000000067,
+    0.5000000000000006,
+    0.16666666666554406,
+    0.04166666666657314,
+    0.008333333385667782,
+    0.0013888888932488599,
+    0.00019841170270440067,
+    2.4801504346997686e-05,
+    2.764018079620985e-06,
+    2.7626357241447223e-07,
+)
 _F32_MARGIN = 32
 _T_MIN_F32 = -150.0  # e^-150 < 2^-216: every result there rounds to 0 or its limit
 
 
 @jit
 def exp_f32_range(t):  # type: ignore[no-untyped-def]
-    """e^t for -150 <= t <= 0 (t clamped), within 3 * 2^-53 relative."""
+    """e^t for -150 <= t <= 0 (t clamped), within 2^-51 relative."""
     t = t if t > _T_MIN_F32 else _T_MIN_F32
-    k = (t * LOG2E + ROUND_SHIFTER) - ROUND_SHIFTER
+    shifted = t * LOG2E + ROUND_SHIFTER  # k sits in the low bits of this float64
+    k = shifted - ROUND_SHIFTER
     r = fma(-k, LN2_MID, fma(-k, LN2_HI, t))
-    q = _P13[11]
-    for c in _P13[10::-1]:
-        q = fma(q, r, c)
-    return (1.0 + fma(r * r, q, r)) * pow2(k)
+    p = _estrin10(_EXP_POLY, r)
+    # p is in [0.7, 1.5]: adding k << 52 to its bits multiplies it by 2^k (k >= -217).
+    return from_bits(to_bits(p) + (to_bits(shifted) << 52))
 
 
 @jit
 def f32_is_hard(y):  # type: ignore[no-untyped-def]
     """True when the float64 y (good to 12 units) may round to the wrong float32."""
-    low = to_bits(y) & _LOW29
+    # The dropped bits, less (midpoint - margin), modulo 2^29: <= 2 margin near a midpoint.
+    near = ((to_bits(y) - (_MIDPOINT - _F32_MARGIN)) & _LOW29) <= 2 * _F32_MARGIN
     subnormal = (y < _F32_MIN_NORMAL) & (y > _F32_ZERO_BELOW)
-    return (abs(low - _MIDPOINT) <= _F32_MARGIN) | subnormal
+    return near | subnormal
 
 
 @jit

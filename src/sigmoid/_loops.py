@@ -36,8 +36,7 @@ _F64 = types.void(types.Array(types.float64, 1, "C", readonly=True), types.float
 
 def sigmoid_f64(x, out):  # type: ignore[no-untyped-def]
     for i in range(x.size):
-        k, qh, ql = K.sigmoid_dd(x[i])
-        out[i] = K.to_f64(x[i], k, qh, ql)
+        out[i] = K.sigmoid_f64(x[i])
 
 
 def sigmoid_f32(x, out):  # type: ignore[no-untyped-def]
@@ -55,8 +54,7 @@ def sigmoid_f32(x, out):  # type: ignore[no-untyped-def]
 
 def sigmoid_derivative_f64(x, out):  # type: ignore[no-untyped-def]
     for i in range(x.size):
-        k, qh, ql = K.sigmoid_derivative_dd(x[i])
-        out[i] = K.to_f64(x[i], k, qh, ql)
+        out[i] = K.sigmoid_derivative_f64(x[i])
 
 
 def sigmoid_derivative_f32(x, out):  # type: ignore[no-untyped-def]
@@ -156,13 +154,11 @@ NAMES = frozenset(name for name, _ in _LOOPS)
 # Scalar versions for a single Python float: a numba call on a float costs a
 # fraction of one on arrays, which matters when the whole job is one number.
 def sigmoid_scalar(x):  # type: ignore[no-untyped-def]
-    k, qh, ql = K.sigmoid_dd(x)
-    return K.to_f64(x, k, qh, ql)
+    return K.sigmoid_f64(x)
 
 
 def sigmoid_derivative_scalar(x):  # type: ignore[no-untyped-def]
-    k, qh, ql = K.sigmoid_derivative_dd(x)
-    return K.to_f64(x, k, qh, ql)
+    return K.sigmoid_derivative_f64(x)
 
 
 def sigmoid_derivative2_scalar(x):  # type: ignore[no-untyped-def]
