@@ -185,6 +185,9 @@ FUNCTIONS = {
 }
 
 
+_PAUSE = 0.003  # seconds
+
+
 def seconds_per_call(func: Callable[[], Any], number: int) -> float:
     began = time.perf_counter()
     for _ in range(number):
@@ -205,6 +208,10 @@ def measure(calls: dict[str, Any], repeats: int, budget: float, big: bool) -> di
     try:
         for r in range(repeats):
             for label in labels[r % len(labels) :] + labels[: r % len(labels)]:
+                # A pause before every sample, for everyone alike: thread pools
+                # that spin after a call (XLA's, which OMP_WAIT_POLICY does not
+                # reach) go idle instead of taking a core from the next sample.
+                time.sleep(_PAUSE)
                 samples[label].append(seconds_per_call(calls[label], numbers[label]))
     finally:
         gc.enable()
@@ -459,7 +466,7 @@ def machine(args: argparse.Namespace) -> list[str]:
         f"- Machine: {model} ({simd}), {os.cpu_count()} logical cores, {usable} usable; "
         f"{platform.system()} {platform.release()}, Python {platform.python_version()}.",
         f"- Versions: {', '.join(versions)}.",
-        f"- Threads: {', '.join(threads)}; OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')} (idle OpenMP threads sleep instead of spinning on the cores the next implementation needs).",
+        f"- Threads: {', '.join(threads)}; OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')} (idle OpenMP threads sleep instead of spinning on the cores the next implementation needs); a {_PAUSE * 1000:.0f} ms pause before every sample lets other spinning pools (XLA's) go idle too.",
         f"- Missing peers: {'; '.join(f'{k} ({v})' for k, v in MISSING.items()) or 'none'}.",
         "- *ours*: `sigmoid.sigmoid`, `sigmoid.sigmoid_derivative`, `sigmoid.log_sigmoid`, called as a user calls them.",
         "- Input: uniform random values in [-10, 10]. *1 (scalar)*: one Python float for ours and SciPy in "

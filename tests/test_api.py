@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -50,6 +52,43 @@ def test_scalars_keep_their_kind(func) -> None:  # type: ignore[no-untyped-def]
     assert isinstance(func(np.float64(0.5)), np.float64)
     assert isinstance(func(np.float32(0.5)), np.float32)
     assert isinstance(func(np.array(0.5, dtype=np.float16)), np.float16)
+
+
+# Inputs where the float32 fast path must hand over to the exact one, the
+# subnormal range, the limits and NaN: one NumPy scalar gets the array's value.
+_F32_SCALAR_CASES = np.concatenate(
+    [
+        np.loadtxt(Path(__file__).parent / "data" / "f32_hard_inputs.txt", dtype=np.float32),
+        np.array(
+            [0.0, -0.0, 1e-30, -87.5, -95.0, -103.9, -104.5, 88.7, 17.4, 0.5, 0.999],
+            dtype=np.float32,
+        ),
+        np.array([np.inf, -np.inf, np.nan], dtype=np.float32),
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["sigmoid", "sigmoid_derivative", "softplus", "log_sigmoid", "logit", "order2", "order3"],
+)
+def test_float32_scalar_path_matches_the_array_loop(name) -> None:  # type: ignore[no-untyped-def]
+    if name.startswith("order"):
+        order = int(name[-1])
+
+        def func(x):  # type: ignore[no-untyped-def]
+            return sg.sigmoid_derivative(x, order=order)
+    else:
+        func = getattr(sg, name)
+    xs = _F32_SCALAR_CASES
+    if name == "logit":  # into [0, 1), with NaN from the infinities
+        with np.errstate(invalid="ignore"):
+            xs = np.abs(xs) % 1
+    want = func(xs)
+    for x, w in zip(xs, want, strict=True):
+        got = func(x)
+        assert type(got) is np.float32
+        assert got.tobytes() == w.tobytes() or (np.isnan(got) and np.isnan(w)), (x, got, w)
 
 
 @pytest.mark.parametrize(

@@ -30,6 +30,8 @@ _NUMPY_TYPES = _dispatch.NUMPY_TYPES
 # call on one number or a few costs mostly its Python checks, so the public
 # functions look these up first.
 _SCALAR = _engine.SCALAR
+_SCALAR_F32 = _engine.SCALAR_F32
+_ONE_F32 = np.float32(1.0)
 _VECTOR = _engine.VECTOR
 _SMALL = _engine.SMALL
 
@@ -42,25 +44,23 @@ def _apply(name: str, x: Any, out: Any) -> Any:
         if kind is float:  # one Python number: the compiled scalar function, a float back
             scalar = _SCALAR.get(name)
             return scalar(x) if scalar is not None else _engine.evaluate_float(name, x)
-        if kind is np.ndarray:
+        if kind is np.float32:
+            scalar = _SCALAR_F32.get(name)
+            # float32 times a Python float is a float32 (NEP 50), here exact and
+            # 2.5x quicker than np.float32(...).
+            return _ONE_F32 * scalar(x) if scalar else _engine.evaluate_float32(name, x)
+        elif kind is np.ndarray:
             loops = _VECTOR.get(x.dtype)
             if loops is not None and x.ndim == 1 and x.flags.c_contiguous:
                 loop = loops.get(name)
-                if loop is not None and x.size < _SMALL:
-                    result = np.empty_like(x)
+                if loop is not None and len(x) < _SMALL:
+                    result = np.empty(x.shape, x.dtype)  # (faster than np.empty_like)
                     loop(x, result)
                     return result
                 return _engine.evaluate_vector(name, x)
         elif kind is np.float64:  # the same kernel as for a float
             scalar = _SCALAR.get(name)
-            return np.float64(
-                scalar(float(x)) if scalar else _engine.evaluate_float(name, float(x))
-            )
-        elif kind is np.float32:
-            loop = _VECTOR[x.dtype].get(name) or _engine.vector_loop(name, x.dtype)
-            one, result = np.array([x]), np.empty(1, np.float32)  # (x.reshape is slower)
-            loop(one, result)
-            return result[0]
+            return np.float64(scalar(x) if scalar else _engine.evaluate_float(name, float(x)))
         elif kind is int and -(2**53) <= x <= 2**53:  # exactly representable
             return _engine.evaluate_float(name, float(x))
     if kind in _NUMPY_TYPES:  # plain NumPy and Python input: straight to the kernels
@@ -124,8 +124,11 @@ def sigmoid(x: Any, /, *, out: Any = None) -> Any:
     >>> sg.sigmoid(-720.0)  # the true subnormal, not 0
     2.03...e-313
     """
-    if out is None and type(x) is float and (scalar := _SCALAR.get("sigmoid")):
-        return scalar(x)  # the commonest call, kept to one Python frame
+    if out is None:  # the commonest calls on one number, kept to one Python frame
+        if type(x) is float and (scalar := _SCALAR.get("sigmoid")):
+            return scalar(x)
+        if type(x) is np.float32 and (scalar := _SCALAR_F32.get("sigmoid")):
+            return _ONE_F32 * scalar(x)
     return _apply("sigmoid", x, out)
 
 

@@ -42,9 +42,10 @@ def _loop(name: str, suffix: str) -> Any:
         # Importing _loops imports numba (about a second): only on first use.
         from . import _loops
 
-        dispatcher = (
-            _loops.get_scalar(name) if suffix == "scalar" else _loops.get_loop(name, suffix)
-        )
+        if suffix.startswith("scalar"):  # "scalar" (float64) or "scalar_f32"
+            dispatcher = _loops.get_scalar(name, "f32" if suffix == "scalar_f32" else "f64")
+        else:
+            dispatcher = _loops.get_loop(name, suffix)
         # Each has exactly one signature: call its compiled entry point directly
         # and skip the dispatcher's type matching (half the cost of a small
         # call). The callers here pass exactly that signature's types: 1-D
@@ -57,6 +58,7 @@ def _loop(name: str, suffix: str) -> Any:
 # The compiled entry points by function name, for the two calls whose whole
 # cost is overhead: one Python float, and a small 1-D float64/float32 array.
 SCALAR: dict[str, Any] = {}
+SCALAR_F32: dict[str, Any] = {}
 VECTOR: dict[np.dtype, dict[str, Any]] = {np.dtype(np.float32): {}, np.dtype(np.float64): {}}
 
 
@@ -65,6 +67,12 @@ def evaluate_float(name: str, x: float) -> float:
     scalar = SCALAR[name] = _loop(name, "scalar")
     result: float = scalar(x)
     return result
+
+
+def evaluate_float32(name: str, x: np.float32) -> np.float32:
+    """name(x) for one NumPy float32, through the compiled float32 scalar function."""
+    scalar = SCALAR_F32[name] = _loop(name, "scalar_f32")
+    return np.float32(scalar(x))  # exact: the value is a float32
 
 
 def vector_loop(name: str, dtype: np.dtype) -> Any:

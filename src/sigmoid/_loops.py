@@ -151,6 +151,10 @@ _LOOPS: dict[tuple[str, str], Callable[..., None]] = {
 NAMES = frozenset(name for name, _ in _LOOPS)
 
 
+def _by_name(suffix: str, *functions: Callable[[float], float]) -> dict[str, Any]:
+    return {fn.__name__.removesuffix(suffix): fn for fn in functions}
+
+
 # Scalar versions for a single Python float: a numba call on a float costs a
 # fraction of one on arrays, which matters when the whole job is one number.
 def sigmoid_scalar(x):  # type: ignore[no-untyped-def]
@@ -183,26 +187,85 @@ def logit_scalar(x):  # type: ignore[no-untyped-def]
     return K.logit_f64(x)
 
 
-_SCALARS: dict[str, Callable[[float], float]] = {
-    fn.__name__.removesuffix("_scalar"): fn
-    for fn in (
-        sigmoid_scalar,
-        sigmoid_derivative_scalar,
-        sigmoid_derivative2_scalar,
-        sigmoid_derivative3_scalar,
-        softplus_scalar,
-        log_sigmoid_scalar,
-        logit_scalar,
-    )
-}
+_SCALARS = _by_name(
+    "_scalar",
+    sigmoid_scalar,
+    sigmoid_derivative_scalar,
+    sigmoid_derivative2_scalar,
+    sigmoid_derivative3_scalar,
+    softplus_scalar,
+    log_sigmoid_scalar,
+    logit_scalar,
+)
+
+
+# The same for one float32 (a NumPy float32 scalar): the value each loop would
+# write for that element, as a float32.
+def sigmoid_scalar_f32(x):  # type: ignore[no-untyped-def]
+    xd = np.float64(x)
+    y, flag = K.sigmoid_f32_fast(xd)
+    if flag and xd == xd:
+        k, qh, ql = E.sigmoid_exact(xd)
+        return E.exact_to_f32(xd, k, qh, ql, 1.0)
+    return np.float32(y)
+
+
+def sigmoid_derivative_scalar_f32(x):  # type: ignore[no-untyped-def]
+    xd = np.float64(x)
+    y, flag = K.sigmoid_derivative_f32_fast(xd)
+    if flag and xd == xd:
+        k, qh, ql = E.sigmoid_derivative_exact(xd)
+        return E.exact_to_f32(xd, k, qh, ql, 1.0)
+    return np.float32(y)
+
+
+def sigmoid_derivative2_scalar_f32(x):  # type: ignore[no-untyped-def]
+    xd = np.float64(x)
+    k, qh, ql, sign = E.sigmoid_derivative2_exact(xd)
+    return E.exact_to_f32(xd, k, qh, ql, sign)
+
+
+def sigmoid_derivative3_scalar_f32(x):  # type: ignore[no-untyped-def]
+    xd = np.float64(x)
+    k, qh, ql = E.sigmoid_derivative3_exact(xd)
+    return E.exact_to_f32(xd, k, qh, ql, 1.0)
+
+
+def softplus_scalar_f32(x):  # type: ignore[no-untyped-def]
+    return np.float32(K.softplus_f64(np.float64(x)))
+
+
+def log_sigmoid_scalar_f32(x):  # type: ignore[no-untyped-def]
+    return np.float32(-K.softplus_f64(-np.float64(x)))
+
+
+def logit_scalar_f32(x):  # type: ignore[no-untyped-def]
+    return np.float32(K.logit_f64(np.float64(x)))
+
+
+_SCALARS_F32 = _by_name(
+    "_scalar_f32",
+    sigmoid_scalar_f32,
+    sigmoid_derivative_scalar_f32,
+    sigmoid_derivative2_scalar_f32,
+    sigmoid_derivative3_scalar_f32,
+    softplus_scalar_f32,
+    log_sigmoid_scalar_f32,
+    logit_scalar_f32,
+)
 
 
 @functools.cache
-def get_scalar(name: str) -> Any:
-    """The compiled float64 -> float64 function ``name`` (compiled once)."""
-    return numba.njit(types.float64(types.float64), cache=True, error_model="numpy", nogil=True)(
-        _SCALARS[name]
-    )
+def get_scalar(name: str, suffix: str = "f64") -> Any:
+    """The compiled scalar function ``name`` for "f64" (float -> float) or "f32" (compiled once).
+
+    The float32 one returns its float32 result as a Python float (exactly).
+    """
+    if suffix == "f32":
+        signature, function = types.float32(types.float32), _SCALARS_F32[name]
+    else:
+        signature, function = types.float64(types.float64), _SCALARS[name]
+    return numba.njit(signature, cache=True, error_model="numpy", nogil=True)(function)
 
 
 @functools.cache
