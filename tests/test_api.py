@@ -91,6 +91,94 @@ def test_float32_scalar_path_matches_the_array_loop(name) -> None:  # type: igno
         assert got.tobytes() == w.tobytes() or (np.isnan(got) and np.isnan(w)), (x, got, w)
 
 
+def _by_name(name: str):  # type: ignore[no-untyped-def]
+    if name.startswith("order"):
+        order = int(name[-1])
+        return lambda x, **kw: sg.sigmoid_derivative(x, order=order, **kw)
+    return getattr(sg, name)
+
+
+def _tiny_views(dtype: type) -> list[np.ndarray]:
+    """Arrays of at most 16 elements in every layout: the tiny path's ufunc takes them all."""
+    base = _F32_SCALAR_CASES.astype(dtype)[-40:]
+    return [
+        base[:16],
+        base[:1],
+        base[3:4].reshape(()),
+        base[:32:2],
+        base[15::-1],
+        base[:12].reshape(3, 4),
+        base[:12].reshape(3, 4).T,
+        base[:36].reshape(6, 6)[::2, 1::2],
+        np.broadcast_to(base[:4], (3, 4)),
+        base[:0].reshape(0, 3),
+    ]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "name",
+    ["sigmoid", "sigmoid_derivative", "softplus", "log_sigmoid", "logit", "order2", "order3"],
+)
+def test_tiny_arrays_match_the_array_loop(name, dtype) -> None:  # type: ignore[no-untyped-def]
+    # Up to 16 elements go through a NumPy ufunc built from the scalar
+    # functions; its values, dtype, shape and 0-d handling are those of the
+    # vectorised loops (reached here with 1000 copies of the same values).
+    func = _by_name(name)
+    for view in _tiny_views(dtype):
+        x = np.abs(view) % 1 if name == "logit" else view
+        loop = func(np.tile(x.ravel(), 1000))[: x.size].reshape(x.shape)
+        got = func(x)
+        assert type(got) is (np.ndarray if x.ndim else dtype)
+        assert np.shape(got) == x.shape
+        assert np.asarray(got).dtype == dtype
+        assert np.asarray(got).tobytes() == np.ascontiguousarray(loop).tobytes(), (x, got, loop)
+        # out=: contiguous (the ufunc), strided and in place (the general path).
+        for out in (np.empty(x.shape, dtype), np.zeros((2, *x.shape), dtype)[1, ...]):
+            assert func(x, out=out) is out
+            np.testing.assert_array_equal(out, loop)
+        strided = np.zeros(2 * x.size, dtype)[::2].reshape(x.shape)
+        func(x, out=strided)
+        np.testing.assert_array_equal(strided, loop)
+        inplace = np.array(x)
+        func(inplace, out=inplace)
+        np.testing.assert_array_equal(inplace, loop)
+
+
+def test_tiny_arrays_raise_no_floating_point_errors() -> None:
+    # The ufuncs' kernels set the underflow and invalid flags on purpose (and
+    # clear them only outside the range where none can be set); NumPy would
+    # turn a flag left over into a warning, or an error here.
+    from sigmoid import _loops
+
+    rng = np.random.default_rng(7)
+    for dtype in (np.float32, np.float64):
+        info = np.finfo(dtype)
+        low, high = np.log2(float(info.smallest_subnormal)), np.log2(float(info.max))
+        magnitudes = np.exp2(rng.uniform(low, high, 100_000)).astype(dtype)
+        special = np.array([0.0, np.nan, np.inf, 64.0, 64.00001, 2.0**-100, 2.0**-101], dtype)
+        x = np.concatenate([magnitudes, -magnitudes, special, -special])
+        with np.errstate(invalid="ignore"):  # inf % 1 is NaN: one more input
+            p = np.concatenate([np.abs(x), 1 - np.abs(x) % 1, np.array([2.0**-400, 0.5], dtype)])
+        # Within the bounds no flag may be raised; outside, each element clears
+        # all of them (so these go last, or alone).
+        quiet = (np.abs(x) >= 2.0**-100) & (np.abs(x) <= 64)
+        quiet_p = (p >= 2.0**-400) & (p < 1)
+        with np.errstate(all="raise"):
+            for name in _loops.NAMES:
+                ufunc = _loops.get_ufunc(name)
+                inputs, inside = (p, quiet_p) if name == "logit" else (x, quiet)
+                ufunc(inputs[inside])
+                ufunc(np.concatenate([inputs[inside], inputs[~inside]]))
+                for value in inputs[~inside][::50]:
+                    ufunc(value[np.newaxis])
+            # And through the public functions, with and without out=.
+            for name in ("sigmoid", "sigmoid_derivative", "softplus", "log_sigmoid", "order3"):
+                _by_name(name)(x[-12:])
+                _by_name(name)(x[-12:], out=np.empty(12, dtype))
+            sg.logit(p[-12:])
+
+
 @pytest.mark.parametrize(
     "value", [1, True, np.int8(1), np.uint64(1), [0, 1], np.array([1, 2], dtype=np.int16)]
 )

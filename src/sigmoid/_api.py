@@ -34,6 +34,9 @@ _SCALAR_F32 = _engine.SCALAR_F32
 _ONE_F32 = np.float32(1.0)
 _VECTOR = _engine.VECTOR
 _SMALL = _engine.SMALL
+_UFUNCS = _engine.UFUNCS
+_SIGMOID_UFUNCS = _UFUNCS["sigmoid"]
+_TINY = _engine.TINY
 
 
 def _apply(name: str, x: Any, out: Any) -> Any:
@@ -50,6 +53,9 @@ def _apply(name: str, x: Any, out: Any) -> Any:
             # 2.5x quicker than np.float32(...).
             return _ONE_F32 * scalar(x) if scalar else _engine.evaluate_float32(name, x)
         elif kind is np.ndarray:
+            if x.size <= _TINY and x.dtype in _VECTOR:  # float32 or float64
+                # Any shape or strides; a 0-d array gives a NumPy scalar, as NumPy does.
+                return (_UFUNCS[name].get(x.dtype) or _engine.tiny_ufunc(name))(x)
             loops = _VECTOR.get(x.dtype)
             if loops is not None and x.ndim == 1 and x.flags.c_contiguous:
                 loop = loops.get(name)
@@ -63,6 +69,16 @@ def _apply(name: str, x: Any, out: Any) -> Any:
             return np.float64(scalar(x) if scalar else _engine.evaluate_float(name, float(x)))
         elif kind is int and -(2**53) <= x <= 2**53:  # exactly representable
             return _engine.evaluate_float(name, float(x))
+    elif (
+        kind is np.ndarray
+        and type(out) is np.ndarray
+        and x.size <= _TINY
+        and out.dtype == x.dtype
+        and out.shape == x.shape
+        and out.flags.c_contiguous  # numba's ufunc loops misplace a strided out (numba 0.68)
+        and x.dtype in _VECTOR
+    ):  # exactly what the general path does here, overlap included
+        return (_UFUNCS[name].get(x.dtype) or _engine.tiny_ufunc(name))(x, out=out)
     if kind in _NUMPY_TYPES:  # plain NumPy and Python input: straight to the kernels
         return _engine.evaluate(name, as_float_array(x), None if out is None else check_out(out))
     return _dispatch.apply(name, x, out)  # other array libraries, pandas, xarray, Dask
@@ -124,10 +140,13 @@ def sigmoid(x: Any, /, *, out: Any = None) -> Any:
     >>> sg.sigmoid(-720.0)  # the true subnormal, not 0
     2.03...e-313
     """
-    if out is None:  # the commonest calls on one number, kept to one Python frame
-        if type(x) is float and (scalar := _SCALAR.get("sigmoid")):
+    if out is None:  # the commonest calls on a few numbers, kept to one Python frame
+        kind = type(x)
+        if kind is float and (scalar := _SCALAR.get("sigmoid")):
             return scalar(x)
-        if type(x) is np.float32 and (scalar := _SCALAR_F32.get("sigmoid")):
+        if kind is np.ndarray and x.size <= _TINY and (ufunc := _SIGMOID_UFUNCS.get(x.dtype)):
+            return ufunc(x)
+        if kind is np.float32 and (scalar := _SCALAR_F32.get("sigmoid")):
             return _ONE_F32 * scalar(x)
     return _apply("sigmoid", x, out)
 

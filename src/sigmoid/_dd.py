@@ -11,8 +11,11 @@ This module imports numba: import it only from code that is about to compile.
 
 from __future__ import annotations
 
+import llvmlite.binding
 import numba
+from llvmlite import ir
 from numba import types
+from numba.core import cgutils
 from numba.extending import intrinsic
 
 # Every helper is compiled into the loops that call it, never on its own.
@@ -48,6 +51,55 @@ def from_bits(typingctx, a):  # type: ignore[no-untyped-def]
 
     def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
         return builder.bitcast(args[0], context.get_value_type(types.float64))
+
+    return sig, codegen
+
+
+# x86-64 keeps the SSE/AVX exception flags in the low six bits of MXCSR.
+_X86 = llvmlite.binding.get_process_triple().startswith(("x86_64", "i386", "i686", "amd64"))
+_MXCSR_FLAGS = 0x3F
+_NUMPY_FLAGS = 0x1D  # invalid, divide by zero, overflow, underflow (not denormal, inexact)
+
+
+@intrinsic
+def without_fp_flags(typingctx, y):  # type: ignore[no-untyped-def]
+    """y, once the floating-point exception flags raised while computing it are cleared.
+
+    For the NumPy ufuncs: NumPy reads the flags after each ufunc loop and
+    warns (or raises, under ``np.errstate``) for underflow or invalid, which
+    our kernels raise on purpose (subnormal results, NaN passing through). An
+    empty asm statement that takes y's bits makes sure y is computed first;
+    then MXCSR's flag bits are cleared on x86-64 (a few ns), or
+    ``feclearexcept`` is called elsewhere.
+    """
+    sig = y(y)
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        i8p, i32, i64 = ir.IntType(8).as_pointer(), ir.IntType(32), ir.IntType(64)
+        bits = builder.bitcast(args[0], i64) if signature.return_type == types.float64 else None
+        if bits is None:
+            bits = builder.zext(builder.bitcast(args[0], i32), i64)
+        bits = builder.asm(ir.FunctionType(i64, [i64]), "", "=r,0", [bits], side_effect=True)
+        if _X86:
+            mxcsr = cgutils.alloca_once(builder, i32)
+            pointer = builder.bitcast(mxcsr, i8p)
+            access = ir.FunctionType(ir.VoidType(), [i8p])
+            load = cgutils.get_or_insert_function(builder.module, access, "llvm.x86.sse.ldmxcsr")
+            store = cgutils.get_or_insert_function(builder.module, access, "llvm.x86.sse.stmxcsr")
+            builder.call(store, [pointer])
+            flags = builder.load(mxcsr)
+            # Writing MXCSR stalls the pipeline: only when NumPy would see a flag.
+            raised = builder.and_(flags, ir.Constant(i32, _NUMPY_FLAGS))
+            with builder.if_then(builder.icmp_unsigned("!=", raised, ir.Constant(i32, 0))):
+                builder.store(builder.and_(flags, ir.Constant(i32, ~_MXCSR_FLAGS)), mxcsr)
+                builder.call(load, [pointer])
+        else:  # every C library masks the argument with its own FE_ALL_EXCEPT
+            clear = ir.FunctionType(i32, [i32])
+            feclearexcept = cgutils.get_or_insert_function(builder.module, clear, "feclearexcept")
+            builder.call(feclearexcept, [ir.Constant(i32, -1)])
+        if signature.return_type == types.float64:
+            return builder.bitcast(bits, args[0].type)
+        return builder.bitcast(builder.trunc(bits, i32), args[0].type)
 
     return sig, codegen
 

@@ -24,7 +24,9 @@ from typing import Any
 import numba
 import numpy as np
 from numba import types
+from numba.extending import overload
 
+from . import _dd as D
 from . import _exact as E
 from . import _kernels as K
 
@@ -253,6 +255,108 @@ _SCALARS_F32 = _by_name(
     log_sigmoid_scalar_f32,
     logit_scalar_f32,
 )
+
+
+# NumPy ufuncs for tiny arrays. A ufunc call costs what scipy.special.expit
+# costs (NumPy allocates, broadcasts and casts in C), against about twice that
+# for our checks, np.empty and a loop call; the ufunc's inner loop is scalar
+# code, so it only pays up to a few dozen elements. Each has a float32 loop
+# (the float32 scalar function: the value the array loop would write) and a
+# float64 one, and clears the floating-point flags its kernels raise.
+def _by_dtype(f32: Callable[[Any], Any], f64: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """One function for nopython code: ``f32`` on a float32 argument, else ``f64``."""
+    on_f32 = numba.njit(error_model="numpy", inline="always")(f32)
+    on_f64 = numba.njit(error_model="numpy", inline="always")(f64)
+
+    def call(x: Any) -> Any:
+        raise NotImplementedError("only for compiled code")
+
+    @overload(call, inline="always")
+    def _typed(x):  # type: ignore[no-untyped-def]
+        return (lambda x: on_f32(x)) if x == types.float32 else (lambda x: on_f64(x))
+
+    return call
+
+
+_SIGMOID = _by_dtype(sigmoid_scalar_f32, sigmoid_scalar)
+_SIGMOID_DERIVATIVE = _by_dtype(sigmoid_derivative_scalar_f32, sigmoid_derivative_scalar)
+_SIGMOID_DERIVATIVE2 = _by_dtype(sigmoid_derivative2_scalar_f32, sigmoid_derivative2_scalar)
+_SIGMOID_DERIVATIVE3 = _by_dtype(sigmoid_derivative3_scalar_f32, sigmoid_derivative3_scalar)
+_SOFTPLUS = _by_dtype(softplus_scalar_f32, softplus_scalar)
+_LOG_SIGMOID = _by_dtype(log_sigmoid_scalar_f32, log_sigmoid_scalar)
+_LOGIT = _by_dtype(logit_scalar_f32, logit_scalar)
+
+
+# Clearing the flags costs ~6 ns an element: only done where a flag may have
+# been raised. Between these bounds every intermediate of every kernel is a
+# normal number (measured: tiny x underflow in the polynomials' powers of x
+# below ~2^-255, tiny p in logit's double-double tail below ~2^-511); NaN
+# and the infinities fail the test and get their flags cleared.
+_QUIET_MIN = 2.0**-100
+_QUIET_MAX = 64.0
+_QUIET_P = 2.0**-400
+
+
+@D.jit
+def _flags_cleared_unless(safe, y):  # type: ignore[no-untyped-def]
+    return y if safe else D.without_fp_flags(y)
+
+
+@D.jit
+def _quiet_x(x):  # type: ignore[no-untyped-def]
+    return (abs(x) >= _QUIET_MIN) & (abs(x) <= _QUIET_MAX)
+
+
+# One module-level function per ufunc, so that each has its own on-disk cache.
+def sigmoid_ufunc(x):  # type: ignore[no-untyped-def]
+    return _flags_cleared_unless(_quiet_x(x), _SIGMOID(x))
+
+
+def sigmoid_derivative_ufunc(x):  # type: ignore[no-untyped-def]
+    return _flags_cleared_unless(_quiet_x(x), _SIGMOID_DERIVATIVE(x))
+
+
+def sigmoid_derivative2_ufunc(x):  # type: ignore[no-untyped-def]
+    return _flags_cleared_unless(_quiet_x(x), _SIGMOID_DERIVATIVE2(x))
+
+
+def sigmoid_derivative3_ufunc(x):  # type: ignore[no-untyped-def]
+    return _flags_cleared_unless(_quiet_x(x), _SIGMOID_DERIVATIVE3(x))
+
+
+def softplus_ufunc(x):  # type: ignore[no-untyped-def]
+    return _flags_cleared_unless(_quiet_x(x), _SOFTPLUS(x))
+
+
+def log_sigmoid_ufunc(x):  # type: ignore[no-untyped-def]
+    return _flags_cleared_unless(_quiet_x(x), _LOG_SIGMOID(x))
+
+
+def logit_ufunc(p):  # type: ignore[no-untyped-def]
+    return _flags_cleared_unless((p >= _QUIET_P) & (p < 1.0), _LOGIT(p))
+
+
+_UFUNCS = _by_name(
+    "_ufunc",
+    sigmoid_ufunc,
+    sigmoid_derivative_ufunc,
+    sigmoid_derivative2_ufunc,
+    sigmoid_derivative3_ufunc,
+    softplus_ufunc,
+    log_sigmoid_ufunc,
+    logit_ufunc,
+)
+# The numba objects behind the ufuncs, kept alive with them.
+_BUILT: dict[str, Any] = {}
+
+
+def get_ufunc(name: str) -> np.ufunc:
+    """The NumPy ufunc ``name`` with float32 and float64 loops (compiled once, cached on disk)."""
+    if name not in _BUILT:
+        signatures = [types.float32(types.float32), types.float64(types.float64)]
+        _BUILT[name] = numba.vectorize(signatures, cache=True)(_UFUNCS[name])
+    ufunc: np.ufunc = _BUILT[name].ufunc
+    return ufunc
 
 
 @functools.cache
