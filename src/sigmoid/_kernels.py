@@ -11,7 +11,8 @@ below 2^-1022, which is rounded twice). softplus carries p to ~2^-58.
 float32: σ and σ' are evaluated in plain float64 (good to 12 units of its
 last place) and rounded once; `f32_is_hard` flags the rare values (about 1
 in 10^7) that lie too close to a float32 rounding midpoint for that to be
-safe, and `sigmoid._exact` recomputes those with ~100 bits.
+safe, and the float32 subnormal results, and `sigmoid._exact` recomputes
+those with ~100 bits.
 
 Every function here is branch-free on the common path so that the loops
 calling it vectorise (the helpers are inlined into them).
@@ -170,8 +171,6 @@ def sigmoid_derivative_f64(x):  # type: ignore[no-untyped-def]
 # rounding midpoint when they read 1000...0.
 _MIDPOINT = 1 << 28
 _LOW29 = (1 << 29) - 1
-_F32_MIN_NORMAL = 2.0**-126
-_F32_ZERO_BELOW = 2.0**-152
 
 
 # float32 σ and σ' go through plain float64. e^t: k = round(t / ln 2), r = t - k ln 2
@@ -198,27 +197,35 @@ _EXP_POLY = (
 )
 _F32_MARGIN = 32
 _T_MIN_F32 = -150.0  # e^-150 < 2^-216: every result there rounds to 0 or its limit
+# σ(x) (σ'(x) at -|x|) is a float32 subnormal, whose rounding bit is not bit 29
+# of the float64, for x in (-103.98, -87.33); below, it rounds to 0.
+_SUBNORMAL_FROM = -104.0
+_SUBNORMAL_TO = -87.0
 
 
 @jit
 def exp_f32_range(t):  # type: ignore[no-untyped-def]
-    """e^t for -150 <= t <= 0 (t clamped), within 2^-51 relative."""
-    t = t if t > _T_MIN_F32 else _T_MIN_F32
+    """e^t for -150 <= t <= 0 (t clamped; NaN passes), within 2^-51 relative."""
+    t = _T_MIN_F32 if t < _T_MIN_F32 else t
     shifted = t * LOG2E + ROUND_SHIFTER  # k sits in the low bits of this float64
     k = shifted - ROUND_SHIFTER
     r = fma(-k, LN2_MID, fma(-k, LN2_HI, t))
     p = _estrin10(_EXP_POLY, r)
     # p is in [0.7, 1.5]: adding k << 52 to its bits multiplies it by 2^k (k >= -217).
+    # (For NaN, the low bits of `shifted` are 0 and p stays NaN.)
     return from_bits(to_bits(p) + (to_bits(shifted) << 52))
 
 
 @jit
-def f32_is_hard(y):  # type: ignore[no-untyped-def]
-    """True when the float64 y (good to 12 units) may round to the wrong float32."""
+def f32_is_hard(y, t):  # type: ignore[no-untyped-def]
+    """True when the float64 y (good to 12 units) may round to the wrong float32.
+
+    t = -|x|: the subnormal results, whose rounding this test does not see,
+    are all hard. NaN is not hard (it only has to stay NaN).
+    """
     # The dropped bits, less (midpoint - margin), modulo 2^29: <= 2 margin near a midpoint.
     near = ((to_bits(y) - (_MIDPOINT - _F32_MARGIN)) & _LOW29) <= 2 * _F32_MARGIN
-    subnormal = (y < _F32_MIN_NORMAL) & (y > _F32_ZERO_BELOW)
-    return near | subnormal
+    return near | ((t < _SUBNORMAL_TO) & (t > _SUBNORMAL_FROM))
 
 
 @jit
@@ -226,16 +233,17 @@ def sigmoid_f32_fast(x):  # type: ignore[no-untyped-def]
     """σ(x) for a float32 x, as (float64 value, hard); NaN passes."""
     e = exp_f32_range(-abs(x))
     y = (e if x < 0.0 else 1.0) / (1.0 + e)
-    return (y if x == x else x), f32_is_hard(y)
+    return y, f32_is_hard(y, x)  # (σ(x) for x > 0 is near 1)
 
 
 @jit
 def sigmoid_derivative_f32_fast(x):  # type: ignore[no-untyped-def]
     """σ'(x) = e / (1 + e)² for a float32 x, as (float64 value, hard); NaN passes."""
-    e = exp_f32_range(-abs(x))
+    t = -abs(x)
+    e = exp_f32_range(t)
     d = 1.0 + e
     y = e / (d * d)
-    return (y if x == x else x), f32_is_hard(y)
+    return y, f32_is_hard(y, t)
 
 
 @jit

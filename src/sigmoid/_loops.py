@@ -7,12 +7,13 @@ directory is read-only), so a later process loads it instead of compiling.
 The loops release the GIL, so `sigmoid._engine` can run them on several
 threads at once, each on its own slice.
 
-float32 σ and σ' take two passes: a vectorised one rounds the float64 value of
-every element, but writes NaN where that value lies too close to a float32
-rounding midpoint (about 1 element in 10^7) and counts them; only when there
-are some does a second pass look for those NaNs (where x is not NaN) and redo
-them with the ~100-bit path. So `out` must not overlap `x` (the engine sees
-to that).
+float32 σ and σ' work in blocks of 4096 elements. A vectorised pass rounds the
+float64 value of every element and notes whether any of them lies too close
+to a float32 rounding midpoint (about 1 element in 10^7) or is a subnormal;
+only for a block that has one does a second pass, while the block is still
+in the L1 cache, find those elements again and redo them with the ~100-bit
+path. That pass reads x again, so `out` must not overlap `x` (the engine
+sees to that).
 """
 
 from __future__ import annotations
@@ -41,17 +42,32 @@ def sigmoid_f64(x, out):  # type: ignore[no-untyped-def]
         out[i] = K.sigmoid_f64(x[i])
 
 
-def sigmoid_f32(x, out):  # type: ignore[no-untyped-def]
-    hard = 0
+# Elements per block of the float32 σ and σ' loops (16 KiB of input).
+_BLOCK = 4096
+# The block passes are compiled on their own: inlined next to the rare path,
+# their vector loop came out 15 % slower.
+_block_jit = numba.njit(error_model="numpy", nogil=True, cache=True)
+
+
+@_block_jit
+def _sigmoid_f32_block(x, out):  # type: ignore[no-untyped-def]
+    hard = False
     for i in range(x.size):
         y, flag = K.sigmoid_f32_fast(np.float64(x[i]))
-        out[i] = np.float32(np.nan) if flag else np.float32(y)  # NaN marks it for the fix-up
-        hard += flag
-    if hard:
-        for i in range(x.size):
-            if out[i] != out[i] and x[i] == x[i]:
-                k, qh, ql = E.sigmoid_exact(np.float64(x[i]))
-                out[i] = E.exact_to_f32(np.float64(x[i]), k, qh, ql, 1.0)
+        out[i] = np.float32(y)
+        hard |= flag
+    return hard
+
+
+def sigmoid_f32(x, out):  # type: ignore[no-untyped-def]
+    for start in range(0, x.size, _BLOCK):
+        xs, ys = x[start : start + _BLOCK], out[start : start + _BLOCK]
+        if _sigmoid_f32_block(xs, ys):
+            for i in range(xs.size):
+                xd = np.float64(xs[i])
+                if K.sigmoid_f32_fast(xd)[1]:
+                    k, qh, ql = E.sigmoid_exact(xd)
+                    ys[i] = E.exact_to_f32(xd, k, qh, ql, 1.0)
 
 
 def sigmoid_derivative_f64(x, out):  # type: ignore[no-untyped-def]
@@ -59,17 +75,25 @@ def sigmoid_derivative_f64(x, out):  # type: ignore[no-untyped-def]
         out[i] = K.sigmoid_derivative_f64(x[i])
 
 
-def sigmoid_derivative_f32(x, out):  # type: ignore[no-untyped-def]
-    hard = 0
+@_block_jit
+def _sigmoid_derivative_f32_block(x, out):  # type: ignore[no-untyped-def]
+    hard = False
     for i in range(x.size):
         y, flag = K.sigmoid_derivative_f32_fast(np.float64(x[i]))
-        out[i] = np.float32(np.nan) if flag else np.float32(y)
-        hard += flag
-    if hard:
-        for i in range(x.size):
-            if out[i] != out[i] and x[i] == x[i]:
-                k, qh, ql = E.sigmoid_derivative_exact(np.float64(x[i]))
-                out[i] = E.exact_to_f32(np.float64(x[i]), k, qh, ql, 1.0)
+        out[i] = np.float32(y)
+        hard |= flag
+    return hard
+
+
+def sigmoid_derivative_f32(x, out):  # type: ignore[no-untyped-def]
+    for start in range(0, x.size, _BLOCK):
+        xs, ys = x[start : start + _BLOCK], out[start : start + _BLOCK]
+        if _sigmoid_derivative_f32_block(xs, ys):
+            for i in range(xs.size):
+                xd = np.float64(xs[i])
+                if K.sigmoid_derivative_f32_fast(xd)[1]:
+                    k, qh, ql = E.sigmoid_derivative_exact(xd)
+                    ys[i] = E.exact_to_f32(xd, k, qh, ql, 1.0)
 
 
 def sigmoid_derivative2_f64(x, out):  # type: ignore[no-untyped-def]
@@ -206,7 +230,7 @@ _SCALARS = _by_name(
 def sigmoid_scalar_f32(x):  # type: ignore[no-untyped-def]
     xd = np.float64(x)
     y, flag = K.sigmoid_f32_fast(xd)
-    if flag and xd == xd:
+    if flag:
         k, qh, ql = E.sigmoid_exact(xd)
         return E.exact_to_f32(xd, k, qh, ql, 1.0)
     return np.float32(y)
@@ -215,7 +239,7 @@ def sigmoid_scalar_f32(x):  # type: ignore[no-untyped-def]
 def sigmoid_derivative_scalar_f32(x):  # type: ignore[no-untyped-def]
     xd = np.float64(x)
     y, flag = K.sigmoid_derivative_f32_fast(xd)
-    if flag and xd == xd:
+    if flag:
         k, qh, ql = E.sigmoid_derivative_exact(xd)
         return E.exact_to_f32(xd, k, qh, ql, 1.0)
     return np.float32(y)
