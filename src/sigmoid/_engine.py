@@ -12,8 +12,11 @@ floating-point warning.
 from __future__ import annotations
 
 import collections
+import contextlib
+import ctypes
 import functools
 import os
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Literal
 
@@ -121,11 +124,55 @@ def thread_count() -> int:
 
 
 _pool: ThreadPoolExecutor | None = None
+# Native ids of the pool's threads, and the CPU they were last kept off.
+_worker_ids: list[int] = []
+_kept_off: tuple[int, int] = (-1, 0)  # (CPU, how many workers then)
 
 
 def _reset_pool() -> None:  # a forked child has none of the parent's threads
-    global _pool
+    global _pool, _kept_off
     _pool = None
+    _worker_ids.clear()
+    _kept_off = (-1, 0)
+
+
+def _note_worker() -> None:  # runs in each new pool thread
+    _worker_ids.append(threading.get_native_id())
+
+
+@functools.cache
+def _sched_getcpu() -> Any:
+    """libc's sched_getcpu (the calling thread's CPU), or None where there is none."""
+    if not hasattr(os, "sched_setaffinity"):
+        return None
+    try:
+        return ctypes.CDLL(None).sched_getcpu
+    except (AttributeError, OSError):
+        return None
+
+
+def _keep_workers_off_this_cpu() -> None:
+    """Let the pool's threads run anywhere but on the calling thread's CPU (Linux).
+
+    The caller computes a slice too. A worker woken from idle can otherwise be
+    placed on the caller's busy CPU and wait there until the kernel's load
+    balancer moves it: measured on this project's 2-core VMs, a call on 10^6
+    elements after a few ms of idleness took 1.7-2 ms instead of 0.85 ms. The
+    mask is set again only when the caller's CPU or the pool changes.
+    """
+    global _kept_off
+    getcpu = _sched_getcpu()
+    if getcpu is None:
+        return
+    cpu = getcpu()
+    if (cpu, len(_worker_ids)) == _kept_off or cpu < 0:
+        return
+    _kept_off = (cpu, len(_worker_ids))
+    allowed = os.sched_getaffinity(0) - {cpu}
+    for worker in _worker_ids if allowed else ():
+        # A worker that is gone, or a mask that is not allowed: leave it be.
+        with contextlib.suppress(OSError):
+            os.sched_setaffinity(worker, allowed)
 
 
 if hasattr(os, "register_at_fork"):
@@ -147,7 +194,10 @@ def _run(loop: Any, src: np.ndarray, dst: np.ndarray) -> None:
         return
     step = -(-src.size // (threads * _ALIGN)) * _ALIGN  # ceil(size / threads), aligned
     if _pool is None:
-        _pool = ThreadPoolExecutor(thread_count(), thread_name_prefix="sigmoid")
+        _pool = ThreadPoolExecutor(
+            thread_count(), thread_name_prefix="sigmoid", initializer=_note_worker
+        )
+    _keep_workers_off_this_cpu()
     futures: list[Future[None]] = [
         _pool.submit(loop, src[start : start + step], dst[start : start + step])
         for start in range(step, src.size, step)
