@@ -99,9 +99,10 @@ def _by_name(name: str):  # type: ignore[no-untyped-def]
 
 
 def _tiny_views(dtype: type) -> list[np.ndarray]:
-    """Arrays of at most 16 elements in every layout: the tiny path's ufunc takes them all."""
+    """Arrays of at most 32 elements in every layout: the tiny path's ufunc takes them all."""
     base = _F32_SCALAR_CASES.astype(dtype)[-40:]
     return [
+        base[:32],
         base[:16],
         base[:1],
         base[3:4].reshape(()),
@@ -121,11 +122,14 @@ def _tiny_views(dtype: type) -> list[np.ndarray]:
     ["sigmoid", "sigmoid_derivative", "softplus", "log_sigmoid", "logit", "order2", "order3"],
 )
 def test_tiny_arrays_match_the_array_loop(name, dtype) -> None:  # type: ignore[no-untyped-def]
-    # Up to 16 elements go through a NumPy ufunc built from the scalar
+    # Up to 32 elements go through a NumPy ufunc built from the scalar
     # functions; its values, dtype, shape and 0-d handling are those of the
     # vectorised loops (reached here with 1000 copies of the same values).
+    from sigmoid import _engine
+
     func = _by_name(name)
     for view in _tiny_views(dtype):
+        assert view.size <= _engine.TINY
         x = np.abs(view) % 1 if name == "logit" else view
         loop = func(np.tile(x.ravel(), 1000))[: x.size].reshape(x.shape)
         got = func(x)

@@ -30,13 +30,14 @@ _NUMPY_TYPES = _dispatch.NUMPY_TYPES
 # call on one number or a few costs mostly its Python checks, so the public
 # functions look these up first.
 _SCALAR = _engine.SCALAR
-_SCALAR_F32 = _engine.SCALAR_F32
-_ONE_F32 = np.float32(1.0)
 _VECTOR = _engine.VECTOR
 _SMALL = _engine.SMALL
 _UFUNCS = _engine.UFUNCS
 _SIGMOID_UFUNCS = _UFUNCS["sigmoid"]
+_SCALAR_UFUNCS = _engine.SCALAR_UFUNCS
+_SIGMOID_SCALAR_UFUNCS = _SCALAR_UFUNCS["sigmoid"]
 _TINY = _engine.TINY
+_NDARRAY = np.ndarray
 
 
 def _apply(name: str, x: Any, out: Any) -> Any:
@@ -47,11 +48,8 @@ def _apply(name: str, x: Any, out: Any) -> Any:
         if kind is float:  # one Python number: the compiled scalar function, a float back
             scalar = _SCALAR.get(name)
             return scalar(x) if scalar is not None else _engine.evaluate_float(name, x)
-        if kind is np.float32:
-            scalar = _SCALAR_F32.get(name)
-            # float32 times a Python float is a float32 (NEP 50), here exact and
-            # 2.5x quicker than np.float32(...).
-            return _ONE_F32 * scalar(x) if scalar else _engine.evaluate_float32(name, x)
+        if kind is np.float32 or kind is np.float64:  # NumPy scalars: the ufunc, a scalar back
+            return (_SCALAR_UFUNCS[name].get(kind) or _engine.tiny_ufunc(name))(x)
         elif kind is np.ndarray:
             if x.size <= _TINY and x.dtype in _VECTOR:  # float32 or float64
                 # Any shape or strides; a 0-d array gives a NumPy scalar, as NumPy does.
@@ -64,9 +62,6 @@ def _apply(name: str, x: Any, out: Any) -> Any:
                     loop(x, result)
                     return result
                 return _engine.evaluate_vector(name, x)
-        elif kind is np.float64:  # the same kernel as for a float
-            scalar = _SCALAR.get(name)
-            return np.float64(scalar(x) if scalar else _engine.evaluate_float(name, float(x)))
         elif kind is int and -(2**53) <= x <= 2**53:  # exactly representable
             return _engine.evaluate_float(name, float(x))
     elif (
@@ -144,10 +139,11 @@ def sigmoid(x: Any, /, *, out: Any = None) -> Any:
         kind = type(x)
         if kind is float and (scalar := _SCALAR.get("sigmoid")):
             return scalar(x)
-        if kind is np.ndarray and x.size <= _TINY and (ufunc := _SIGMOID_UFUNCS.get(x.dtype)):
+        if kind is _NDARRAY:
+            if x.size <= _TINY and (ufunc := _SIGMOID_UFUNCS.get(x.dtype)):
+                return ufunc(x)
+        elif ufunc := _SIGMOID_SCALAR_UFUNCS.get(kind):  # a NumPy float32 or float64
             return ufunc(x)
-        if kind is np.float32 and (scalar := _SCALAR_F32.get("sigmoid")):
-            return _ONE_F32 * scalar(x)
     return _apply("sigmoid", x, out)
 
 

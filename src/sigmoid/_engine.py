@@ -32,9 +32,9 @@ _MIN_PER_THREAD = 1 << 16
 # Arrays smaller than this run on the calling thread, without a look at threads.
 SMALL = 2 * _MIN_PER_THREAD
 # Arrays of at most this many elements go through our NumPy ufuncs: their
-# scalar inner loop costs ~15 ns an element, against ~1 ns in the SIMD loops,
-# but they save ~350 ns of checks, allocation and call.
-TINY = 16
+# scalar inner loop costs 7-11 ns an element, against ~1 ns in the SIMD loops,
+# but they save ~450 ns of checks, allocation and call.
+TINY = 32
 # Slices start on a multiple of this, so threads never share a cache line.
 _ALIGN = 1024
 
@@ -50,8 +50,8 @@ def _loop(name: str, suffix: str) -> Any:
         # Importing _loops imports numba (about a second): only on first use.
         from . import _loops
 
-        if suffix.startswith("scalar"):  # "scalar" (float64) or "scalar_f32"
-            dispatcher = _loops.get_scalar(name, "f32" if suffix == "scalar_f32" else "f64")
+        if suffix == "scalar":  # float -> float
+            dispatcher = _loops.get_scalar(name)
         else:
             dispatcher = _loops.get_loop(name, suffix)
         # Each has exactly one signature: call its compiled entry point directly
@@ -66,21 +66,23 @@ def _loop(name: str, suffix: str) -> Any:
 # The compiled entry points by function name, for the two calls whose whole
 # cost is overhead: one Python float, and a small 1-D float64/float32 array.
 SCALAR: dict[str, Any] = {}
-SCALAR_F32: dict[str, Any] = {}
 VECTOR: dict[np.dtype, dict[str, Any]] = {np.dtype(np.float32): {}, np.dtype(np.float64): {}}
 
 
-# The ufuncs for tiny arrays, by function name and then dtype (float32 and
-# float64 share one ufunc; other dtypes are never keys).
+# The ufuncs for tiny arrays and NumPy scalars, by function name and then
+# array dtype (UFUNCS) or scalar type (SCALAR_UFUNCS): float32 and float64
+# share one ufunc, and no other dtype or type is a key.
 UFUNCS: collections.defaultdict[str, dict[np.dtype, np.ufunc]] = collections.defaultdict(dict)
+SCALAR_UFUNCS: collections.defaultdict[str, dict[type, np.ufunc]] = collections.defaultdict(dict)
 
 
 def tiny_ufunc(name: str) -> np.ufunc:
-    """The NumPy ufunc for name (float32 and float64 loops), kept in UFUNCS."""
+    """The NumPy ufunc for name (float32 and float64 loops), kept in UFUNCS and SCALAR_UFUNCS."""
     from . import _loops
 
     ufunc = _loops.get_ufunc(name)
     UFUNCS[name].update({dtype: ufunc for dtype in _SUFFIX})
+    SCALAR_UFUNCS[name].update({np.float32: ufunc, np.float64: ufunc})
     return ufunc
 
 
@@ -89,12 +91,6 @@ def evaluate_float(name: str, x: float) -> float:
     scalar = SCALAR[name] = _loop(name, "scalar")
     result: float = scalar(x)
     return result
-
-
-def evaluate_float32(name: str, x: np.float32) -> np.float32:
-    """name(x) for one NumPy float32, through the compiled float32 scalar function."""
-    scalar = SCALAR_F32[name] = _loop(name, "scalar_f32")
-    return np.float32(scalar(x))  # exact: the value is a float32
 
 
 def vector_loop(name: str, dtype: np.dtype) -> Any:

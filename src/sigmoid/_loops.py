@@ -225,8 +225,8 @@ _SCALARS = _by_name(
 )
 
 
-# The same for one float32 (a NumPy float32 scalar): the value each loop would
-# write for that element, as a float32.
+# The same for one float32, for the float32 loops of the ufuncs below: the
+# value the array loop would write for that element.
 def sigmoid_scalar_f32(x):  # type: ignore[no-untyped-def]
     xd = np.float64(x)
     y, flag = K.sigmoid_f32_fast(xd)
@@ -269,19 +269,7 @@ def logit_scalar_f32(x):  # type: ignore[no-untyped-def]
     return np.float32(K.logit_f64(np.float64(x)))
 
 
-_SCALARS_F32 = _by_name(
-    "_scalar_f32",
-    sigmoid_scalar_f32,
-    sigmoid_derivative_scalar_f32,
-    sigmoid_derivative2_scalar_f32,
-    sigmoid_derivative3_scalar_f32,
-    softplus_scalar_f32,
-    log_sigmoid_scalar_f32,
-    logit_scalar_f32,
-)
-
-
-# NumPy ufuncs for tiny arrays. A ufunc call costs what scipy.special.expit
+# NumPy ufuncs for tiny arrays and NumPy scalars. A ufunc call costs what scipy.special.expit
 # costs (NumPy allocates, broadcasts and casts in C), against about twice that
 # for our checks, np.empty and a loop call; the ufunc's inner loop is scalar
 # code, so it only pays up to a few dozen elements. Each has a float32 loop
@@ -384,16 +372,10 @@ def get_ufunc(name: str) -> np.ufunc:
 
 
 @functools.cache
-def get_scalar(name: str, suffix: str = "f64") -> Any:
-    """The compiled scalar function ``name`` for "f64" (float -> float) or "f32" (compiled once).
-
-    The float32 one returns its float32 result as a Python float (exactly).
-    """
-    if suffix == "f32":
-        signature, function = types.float32(types.float32), _SCALARS_F32[name]
-    else:
-        signature, function = types.float64(types.float64), _SCALARS[name]
-    return numba.njit(signature, cache=True, error_model="numpy", nogil=True)(function)
+def get_scalar(name: str) -> Any:
+    """The compiled scalar function ``name``, float -> float (compiled once)."""
+    signature = types.float64(types.float64)
+    return numba.njit(signature, cache=True, error_model="numpy", nogil=True)(_SCALARS[name])
 
 
 @functools.cache
