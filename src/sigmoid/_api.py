@@ -71,6 +71,7 @@ def _apply(name: str, x: Any, out: Any) -> Any:
         and out.dtype == x.dtype
         and out.shape == x.shape
         and out.flags.c_contiguous  # numba's ufunc loops misplace a strided out (numba 0.68)
+        and out.flags.writeable  # (else the general path's error message)
         and x.dtype in _VECTOR
     ):  # exactly what the general path does here, overlap included
         return (_UFUNCS[name].get(x.dtype) or _engine.tiny_ufunc(name))(x, out=out)

@@ -205,14 +205,14 @@ _SUBNORMAL_TO = -87.0
 
 @jit
 def exp_f32_range(t):  # type: ignore[no-untyped-def]
-    """e^t for -150 <= t <= 0 (t clamped; NaN passes), within 2^-51 relative."""
+    """e^t for -150 <= t <= 0 (t clamped; a float32 NaN passes), within 2^-51 relative."""
     t = _T_MIN_F32 if t < _T_MIN_F32 else t
     shifted = t * LOG2E + ROUND_SHIFTER  # k sits in the low bits of this float64
     k = shifted - ROUND_SHIFTER
     r = fma(-k, LN2_MID, fma(-k, LN2_HI, t))
     p = _estrin10(_EXP_POLY, r)
     # p is in [0.7, 1.5]: adding k << 52 to its bits multiplies it by 2^k (k >= -217).
-    # (For NaN, the low bits of `shifted` are 0 and p stays NaN.)
+    # (A NaN that came from a float32 has its low bits 0, so p stays NaN.)
     return from_bits(to_bits(p) + (to_bits(shifted) << 52))
 
 
@@ -233,6 +233,7 @@ def sigmoid_f32_fast(x):  # type: ignore[no-untyped-def]
     """σ(x) for a float32 x, as (float64 value, hard); NaN passes."""
     e = exp_f32_range(-abs(x))
     y = (e if x < 0.0 else 1.0) / (1.0 + e)
+    y = y if x == x else x  # NaN keeps its sign and payload (-abs flipped the sign)
     return y, f32_is_hard(y, x)  # (σ(x) for x > 0 is near 1)
 
 
@@ -243,6 +244,7 @@ def sigmoid_derivative_f32_fast(x):  # type: ignore[no-untyped-def]
     e = exp_f32_range(t)
     d = 1.0 + e
     y = e / (d * d)
+    y = y if x == x else x  # NaN keeps its sign and payload
     return y, f32_is_hard(y, t)
 
 
