@@ -34,8 +34,6 @@ _VECTOR = _engine.VECTOR
 _SMALL = _engine.SMALL
 _UFUNCS = _engine.UFUNCS
 _SIGMOID_UFUNCS = _UFUNCS["sigmoid"]
-_SCALAR_UFUNCS = _engine.SCALAR_UFUNCS
-_SIGMOID_SCALAR_UFUNCS = _SCALAR_UFUNCS["sigmoid"]
 _TINY = _engine.TINY
 _NDARRAY = np.ndarray
 
@@ -49,7 +47,7 @@ def _apply(name: str, x: Any, out: Any) -> Any:
             scalar = _SCALAR.get(name)
             return scalar(x) if scalar is not None else _engine.evaluate_float(name, x)
         if kind is np.float32 or kind is np.float64:  # NumPy scalars: the ufunc, a scalar back
-            return (_SCALAR_UFUNCS[name].get(kind) or _engine.tiny_ufunc(name))(x)
+            return (_UFUNCS[name].get(kind) or _engine.tiny_ufunc(name))(x)
         elif kind is np.ndarray:
             if x.size <= _TINY and x.dtype in _VECTOR:  # float32 or float64
                 # Any shape or strides; a 0-d array gives a NumPy scalar, as NumPy does.
@@ -143,7 +141,7 @@ def sigmoid(x: Any, /, *, out: Any = None) -> Any:
         if kind is _NDARRAY:
             if x.size <= _TINY and (ufunc := _SIGMOID_UFUNCS.get(x.dtype)):
                 return ufunc(x)
-        elif ufunc := _SIGMOID_SCALAR_UFUNCS.get(kind):  # a NumPy float32 or float64
+        elif ufunc := _SIGMOID_UFUNCS.get(kind):  # a NumPy float32 or float64 scalar
             return ufunc(x)
     return _apply("sigmoid", x, out)
 

@@ -69,20 +69,19 @@ SCALAR: dict[str, Any] = {}
 VECTOR: dict[np.dtype, dict[str, Any]] = {np.dtype(np.float32): {}, np.dtype(np.float64): {}}
 
 
-# The ufuncs for tiny arrays and NumPy scalars, by function name and then
-# array dtype (UFUNCS) or scalar type (SCALAR_UFUNCS): float32 and float64
-# share one ufunc, and no other dtype or type is a key.
-UFUNCS: collections.defaultdict[str, dict[np.dtype, np.ufunc]] = collections.defaultdict(dict)
-SCALAR_UFUNCS: collections.defaultdict[str, dict[type, np.ufunc]] = collections.defaultdict(dict)
+# The ufuncs for tiny arrays and NumPy scalars, by function name, then by the
+# array's dtype or the scalar's type: float32 and float64 share one ufunc, and
+# no other dtype or type is a key. (A dtype and its scalar type compare equal
+# but hash differently: they are two keys.)
+UFUNCS: collections.defaultdict[str, dict[Any, np.ufunc]] = collections.defaultdict(dict)
 
 
 def tiny_ufunc(name: str) -> np.ufunc:
-    """The NumPy ufunc for name (float32 and float64 loops), kept in UFUNCS and SCALAR_UFUNCS."""
+    """The NumPy ufunc for name (float32 and float64 loops), kept in UFUNCS."""
     from . import _loops
 
     ufunc = _loops.get_ufunc(name)
-    UFUNCS[name].update({dtype: ufunc for dtype in _SUFFIX})
-    SCALAR_UFUNCS[name].update({np.float32: ufunc, np.float64: ufunc})
+    UFUNCS[name].update(dict.fromkeys([*_SUFFIX, np.float32, np.float64], ufunc))
     return ufunc
 
 

@@ -11,9 +11,9 @@ float32 σ and σ' work in blocks of 4096 elements. A vectorised pass rounds the
 float64 value of every element and notes whether any of them lies too close
 to a float32 rounding midpoint (about 1 element in 10^7) or is a subnormal;
 only for a block that has one does a second pass, while the block is still
-in the L1 cache, find those elements again and redo them with the ~100-bit
-path. That pass reads x again, so `out` must not overlap `x` (the engine
-sees to that).
+in the L1 cache, redo the block through the float32 scalar function (the
+same fast value, or the ~100-bit path for the hard elements). That pass
+reads x again, so `out` must not overlap `x` (the engine sees to that).
 """
 
 from __future__ import annotations
@@ -62,12 +62,9 @@ def _sigmoid_f32_block(x, out):  # type: ignore[no-untyped-def]
 def sigmoid_f32(x, out):  # type: ignore[no-untyped-def]
     for start in range(0, x.size, _BLOCK):
         xs, ys = x[start : start + _BLOCK], out[start : start + _BLOCK]
-        if _sigmoid_f32_block(xs, ys):
+        if _sigmoid_f32_block(xs, ys):  # a hard element: the block again, one by one
             for i in range(xs.size):
-                xd = np.float64(xs[i])
-                if K.sigmoid_f32_fast(xd)[1]:
-                    k, qh, ql = E.sigmoid_exact(xd)
-                    ys[i] = E.exact_to_f32(xd, k, qh, ql, 1.0)
+                ys[i] = _SIGMOID(xs[i])
 
 
 def sigmoid_derivative_f64(x, out):  # type: ignore[no-untyped-def]
@@ -90,10 +87,7 @@ def sigmoid_derivative_f32(x, out):  # type: ignore[no-untyped-def]
         xs, ys = x[start : start + _BLOCK], out[start : start + _BLOCK]
         if _sigmoid_derivative_f32_block(xs, ys):
             for i in range(xs.size):
-                xd = np.float64(xs[i])
-                if K.sigmoid_derivative_f32_fast(xd)[1]:
-                    k, qh, ql = E.sigmoid_derivative_exact(xd)
-                    ys[i] = E.exact_to_f32(xd, k, qh, ql, 1.0)
+                ys[i] = _SIGMOID_DERIVATIVE(xs[i])
 
 
 def sigmoid_derivative2_f64(x, out):  # type: ignore[no-untyped-def]
@@ -225,8 +219,8 @@ _SCALARS = _by_name(
 )
 
 
-# The same for one float32, for the float32 loops of the ufuncs below: the
-# value the array loop would write for that element.
+# The same for one float32: the value the array loop writes for that element
+# (its rare-path pass calls these), and the float32 loops of the ufuncs below.
 def sigmoid_scalar_f32(x):  # type: ignore[no-untyped-def]
     xd = np.float64(x)
     y, flag = K.sigmoid_f32_fast(xd)
