@@ -133,6 +133,19 @@ def test_float64_ulp_bound(name: str) -> None:
     assert err[worst] <= F64_MAX_ULP[name], f"{err[worst]:.3f} ULP at x = {x[worst]!r}"
 
 
+@pytest.mark.parametrize("name", ["sigmoid", "sigmoid_derivative"])
+def test_float64_sigmoid_keeps_its_stated_bound(name: str) -> None:
+    """0.5 + 2^-3 ULP for normal results, 0.8125 for subnormal ones (rounded twice)."""
+    rng = np.random.default_rng(7)
+    # Results near 2^-1022, where the second rounding costs most (0.76 ULP is found here).
+    x = np.concatenate([f64_hard_sample(name), rng.uniform(-709.2, -708.3, 5000)])
+    y = FUNCTIONS[name](x)
+    err = _oracle.ulp_error(name, x, y)
+    normal = np.abs(y) >= np.finfo(np.float64).tiny
+    assert err[normal].max() <= 0.5 + 2**-3, x[normal][np.argmax(err[normal])]
+    assert err.max() <= 0.8125, x[np.argmax(err)]
+
+
 @pytest.mark.parametrize(
     ("name", "x"),
     [

@@ -5,8 +5,9 @@ p = e^r - 1 for the reduced argument r carried as a double-double. Building
 σ, σ', ... from (k, p) instead of from a rounded e keeps the tails (σ(-720) is
 the true subnormal, σ'(40) is 4.25e-18) and avoids every cancellation of
 1 - e. σ and σ' carry e^r to about 2^-56 and divide once, with the exact
-remainder as a correction: within 0.5 + 2^-3 ULP (0.75 ULP for a result just
-below 2^-1022, which is rounded twice). softplus carries p to ~2^-58.
+remainder as a correction: within 0.5 + 2^-3 ULP, and 0.5 + 0.625/2 = 0.8125
+ULP for a subnormal result in [2^-1023, 2^-1022), which is rounded twice.
+softplus carries p to ~2^-58.
 
 float32: σ and σ' are evaluated in plain float64 (good to 12 units of its
 last place) and rounded once; `f32_is_hard` flags the rare values (about 1
@@ -76,7 +77,8 @@ def to_f64(x, k, qh, ql):  # type: ignore[no-untyped-def]
 # with Q from `tools/exp_poly.py expm1 10`, error 2^-58.4), 1 + e formed as a
 # double-double, and one division corrected by its exact remainder. The
 # float64 result is within 0.5 + 2^-3 ULP (the measured worst is in
-# docs/accuracy.md); a subnormal result is rounded once more, at the final scaling.
+# docs/accuracy.md); a subnormal result is rounded once more, at the final
+# scaling, which adds up to half a 53-bit unit: 0.8125 ULP in [2^-1023, 2^-1022).
 _EXPM1_Q = (
     0.5,
     0.1666666666666667,
@@ -116,7 +118,7 @@ def _exp_parts(x):  # type: ignore[no-untyped-def]
     """k, a, a_lo, d_hi, d_lo: exp(-|x|) = 2^k (a + a_lo) and 1 + exp(-|x|) = d_hi + d_lo."""
     t = -abs(x)
     t = t if t > _T_MIN else _T_MIN
-    k = (t * LOG2E + ROUND_SHIFTER) - ROUND_SHIFTER
+    k = fma(t, LOG2E, ROUND_SHIFTER) - ROUND_SHIFTER  # round(t / ln 2), one rounding
     r_hi = fma(-k, LN2_HI, t)  # exact: LN2_HI has 32 bits
     r = fma(-k, LN2_MID, r_hi)
     r_lo = fma(-k, LN2_MID, r_hi - r)  # what rounding r dropped (k LN2_LO < 2^-75 is not needed)
