@@ -1,8 +1,8 @@
 """Accuracy against the mpmath oracle, stated in ULPs (the bars of PRODUCT.md).
 
-float16: every input, every function, correctly rounded. float32: σ and σ'
-correctly rounded on a strided sample of 2^20 bit patterns plus every input
-in the ranges where rounding is hardest; the others within 1 ULP. float64:
+float16: every input, every function, correctly rounded. float32: σ and its
+derivatives correctly rounded on a strided sample of 2^20 bit patterns plus
+every input in the ranges where rounding is hardest; the others within 1 ULP. float64:
 a hard sample of 10^4 points per function against mpmath. The exhaustive
 float32 check is `benchmarks/accuracy.py`.
 """
@@ -26,8 +26,8 @@ FUNCTIONS = {
     "log_sigmoid": sg.log_sigmoid,
     "logit": sg.logit,
 }
-# Correctly rounded float32 (σ, σ') and the ULP bounds of the others.
-F32_EXACT = ("sigmoid", "sigmoid_derivative")
+# Correctly rounded float32 (σ and its derivatives) and the ULP bounds of the others.
+F32_EXACT = ("sigmoid", "sigmoid_derivative", "sigmoid_derivative2", "sigmoid_derivative3")
 F32_MAX_ULP = {"softplus": 1.0, "log_sigmoid": 1.0, "logit": 1.0}
 F64_MAX_ULP = {
     "sigmoid": 1.0,
@@ -35,9 +35,11 @@ F64_MAX_ULP = {
     "softplus": 2.0,
     "log_sigmoid": 2.0,
     "logit": 2.0,
-    "sigmoid_derivative2": 4.0,
-    "sigmoid_derivative3": 4.0,
+    "sigmoid_derivative2": 1.0,
+    "sigmoid_derivative3": 1.0,
 }
+# σ'''(x) = 0 at x = ±ln(2 + √3); this is the float64 nearest to it.
+T1 = 1.3169578969248168
 HARD_INPUTS = Path(__file__).parent / "data" / "f32_hard_inputs.txt"
 
 
@@ -76,6 +78,13 @@ def f32_sample(name: str) -> np.ndarray:
         parts += [f32_range(-16.7, -16.6), f32_range(-104.0, -87.0)]
     else:
         parts += [f32_range(16.6, 16.7), f32_range(87.0, 104.0)]
+    if name == "sigmoid_derivative2":  # about -x/8: a subnormal result below 2^-123
+        parts += [
+            f32_range(2.0**-130, 2.0**-118)[::1000],
+            f32_range(-(2.0**-123), -(2.0**-123.001)),
+        ]
+    if name == "sigmoid_derivative3":  # around its zeros
+        parts += [f32_range(T1 - 0.01, T1 + 0.01), f32_range(-T1 - 0.001, -T1 + 0.001)]
     if HARD_INPUTS.exists():
         parts.append(np.loadtxt(HARD_INPUTS, dtype=np.float32, ndmin=1))
     return np.concatenate(parts)
@@ -144,6 +153,21 @@ def test_float64_sigmoid_keeps_its_stated_bound(name: str) -> None:
     normal = np.abs(y) >= np.finfo(np.float64).tiny
     assert err[normal].max() <= 0.5 + 2**-3, x[normal][np.argmax(err[normal])]
     assert err.max() <= 0.8125, x[np.argmax(err)]
+
+
+@pytest.mark.parametrize("name", ["sigmoid_derivative2", "sigmoid_derivative3"])
+def test_float64_higher_derivatives_near_their_zeros(name: str) -> None:
+    """σ'' at 0 and σ''' at ±ln(2 + √3) keep their relative accuracy where they vanish."""
+    rng = np.random.default_rng(3)
+    steps = np.concatenate([np.arange(-200, 201), rng.integers(-(2**40), 2**40, 4000)])
+    if name == "sigmoid_derivative2":
+        x = np.concatenate([steps * 2.0**-1074, rng.uniform(-0.5, 0.5, 10_000)])
+    else:
+        x = np.concatenate([T1 + steps * 2.0**-52, T1 + rng.uniform(-0.5, 0.5, 10_000)])
+    x = np.concatenate([x, 10.0 ** rng.uniform(-300, 0, 2000)])
+    x = np.concatenate([x, -x])
+    err = _oracle.ulp_error(name, x, FUNCTIONS[name](x))
+    assert err.max() <= F64_MAX_ULP[name], f"{err.max():.3f} ULP at x = {x[np.argmax(err)]!r}"
 
 
 @pytest.mark.parametrize(

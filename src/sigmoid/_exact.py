@@ -1,8 +1,7 @@
 """The rare path: σ and its derivatives with ~100-bit double-double intermediates.
 
 Used where a float32 result cannot be rounded safely from the fast float64
-value (about 1 input in 10^7), and for the second and third derivatives,
-whose formulas cancel. Nothing here needs to be fast; it needs to be right:
+value (about 1 input in 10^7). Nothing here needs to be fast; it needs to be right:
 every double-double operation is accurate to ~2^-104 and e^t comes from a
 25-term Taylor series (see `sigmoid._dd.exp_full`).
 """
@@ -17,6 +16,9 @@ from ._dd import dd_add, dd_div, dd_mul, exp_full, scale
 jit = numba.njit(cache=True, error_model="numpy", nogil=True)
 # Below this, e^t is < 2^-1100 and every result is its limit.
 _T_MIN = -760.0
+# Below this, σ''(x) = -x/8 + x³/24 to 2^-120 relative (the next term is
+# x⁵/...), where the ~2^-104 of the double-doubles would lose the x³ term.
+_SERIES_BELOW = 2.0**-30
 
 
 @jit
@@ -81,6 +83,9 @@ def sigmoid_derivative2_exact(x):  # type: ignore[no-untyped-def]
 
     1 - e is -p itself when k = 0, so it keeps its relative accuracy at x -> 0.
     """
+    sign = -1.0 if x > 0.0 else 1.0
+    if abs(x) < _SERIES_BELOW:  # |σ''| = |x|/8 - |x|³/24: the second term settles float32 ties
+        return 0.0, 0.125 * abs(x), -(abs(x) ** 3) / 24.0, sign
     k, ph, pl, mh, ml, eh, el, dh, dl = exact_parts(x)
     if k == 0.0:
         oh, ol = -ph, -pl
@@ -90,7 +95,7 @@ def sigmoid_derivative2_exact(x):  # type: ignore[no-untyped-def]
     ch, cl = dd_mul(dh, dl, dh, dl)
     ch, cl = dd_mul(ch, cl, dh, dl)
     qh, ql = dd_div(nh, nl, ch, cl)
-    return k, qh, ql, (-1.0 if x > 0.0 else 1.0)
+    return k, qh, ql, sign
 
 
 @jit

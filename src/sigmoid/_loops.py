@@ -7,13 +7,9 @@ directory is read-only), so a later process loads it instead of compiling.
 The loops release the GIL, so `sigmoid._engine` can run them on several
 threads at once, each on its own slice.
 
-float32 σ and σ' work in blocks of 4096 elements. A vectorised pass rounds the
-float64 value of every element and notes whether any of them lies too close
-to a float32 rounding midpoint (about 1 element in 10^7) or is a subnormal;
-only for a block that has one does a second pass, while the block is still
-in the L1 cache, redo the block through the float32 scalar function (the
-same fast value, or the ~100-bit path for the hard elements). That pass
-reads x again, so `out` must not overlap `x` (the engine sees to that).
+float32 σ and its derivatives work in blocks (see the comment above the
+loops); every other loop is the scalar function of its dtype, element by
+element, inlined and vectorised.
 """
 
 from __future__ import annotations
@@ -37,140 +33,6 @@ _F32 = types.void(types.Array(types.float32, 1, "C", readonly=True), types.float
 _F64 = types.void(types.Array(types.float64, 1, "C", readonly=True), types.float64[::1])
 
 
-def sigmoid_f64(x, out):  # type: ignore[no-untyped-def]
-    for i in range(x.size):
-        out[i] = K.sigmoid_f64(x[i])
-
-
-# Elements per block of the float32 σ and σ' loops (16 KiB of input).
-_BLOCK = 4096
-# The block passes are compiled on their own: inlined next to the rare path,
-# their vector loop came out 15 % slower.
-_block_jit = numba.njit(error_model="numpy", nogil=True, cache=True)
-
-
-@_block_jit
-def _sigmoid_f32_block(x, out):  # type: ignore[no-untyped-def]
-    hard = False
-    for i in range(x.size):
-        y, flag = K.sigmoid_f32_fast(np.float64(x[i]))
-        out[i] = np.float32(y)
-        hard |= flag
-    return hard
-
-
-def sigmoid_f32(x, out):  # type: ignore[no-untyped-def]
-    for start in range(0, x.size, _BLOCK):
-        xs, ys = x[start : start + _BLOCK], out[start : start + _BLOCK]
-        if _sigmoid_f32_block(xs, ys):  # a hard element: the block again, one by one
-            for i in range(xs.size):
-                ys[i] = _SIGMOID(xs[i])
-
-
-def sigmoid_derivative_f64(x, out):  # type: ignore[no-untyped-def]
-    for i in range(x.size):
-        out[i] = K.sigmoid_derivative_f64(x[i])
-
-
-@_block_jit
-def _sigmoid_derivative_f32_block(x, out):  # type: ignore[no-untyped-def]
-    hard = False
-    for i in range(x.size):
-        y, flag = K.sigmoid_derivative_f32_fast(np.float64(x[i]))
-        out[i] = np.float32(y)
-        hard |= flag
-    return hard
-
-
-def sigmoid_derivative_f32(x, out):  # type: ignore[no-untyped-def]
-    for start in range(0, x.size, _BLOCK):
-        xs, ys = x[start : start + _BLOCK], out[start : start + _BLOCK]
-        if _sigmoid_derivative_f32_block(xs, ys):
-            for i in range(xs.size):
-                ys[i] = _SIGMOID_DERIVATIVE(xs[i])
-
-
-def sigmoid_derivative2_f64(x, out):  # type: ignore[no-untyped-def]
-    for i in range(x.size):
-        k, qh, ql, sign = E.sigmoid_derivative2_exact(x[i])
-        out[i] = sign * K.to_f64(x[i], k, qh, ql)
-
-
-def sigmoid_derivative2_f32(x, out):  # type: ignore[no-untyped-def]
-    for i in range(x.size):
-        xi = np.float64(x[i])
-        k, qh, ql, sign = E.sigmoid_derivative2_exact(xi)
-        out[i] = E.exact_to_f32(xi, k, qh, ql, sign)
-
-
-def sigmoid_derivative3_f64(x, out):  # type: ignore[no-untyped-def]
-    for i in range(x.size):
-        k, qh, ql = E.sigmoid_derivative3_exact(x[i])
-        out[i] = K.to_f64(x[i], k, qh, ql)
-
-
-def sigmoid_derivative3_f32(x, out):  # type: ignore[no-untyped-def]
-    for i in range(x.size):
-        xi = np.float64(x[i])
-        k, qh, ql = E.sigmoid_derivative3_exact(xi)
-        out[i] = E.exact_to_f32(xi, k, qh, ql, 1.0)
-
-
-def softplus_f64(x, out):  # type: ignore[no-untyped-def]
-    for i in range(x.size):
-        out[i] = K.softplus_f64(x[i])
-
-
-def softplus_f32(x, out):  # type: ignore[no-untyped-def]
-    # One rounding of a value good to ~2^-51: within 0.5 + 2^-27 ULP.
-    for i in range(x.size):
-        out[i] = np.float32(K.softplus_f64(np.float64(x[i])))
-
-
-def log_sigmoid_f64(x, out):  # type: ignore[no-untyped-def]
-    # log σ(x) = -softplus(-x); both negations are exact.
-    for i in range(x.size):
-        out[i] = -K.softplus_f64(-x[i])
-
-
-def log_sigmoid_f32(x, out):  # type: ignore[no-untyped-def]
-    for i in range(x.size):
-        out[i] = np.float32(-K.softplus_f64(-np.float64(x[i])))
-
-
-def logit_f64(x, out):  # type: ignore[no-untyped-def]
-    for i in range(x.size):
-        out[i] = K.logit_f64(x[i])
-
-
-def logit_f32(x, out):  # type: ignore[no-untyped-def]
-    for i in range(x.size):
-        out[i] = np.float32(K.logit_f64(np.float64(x[i])))
-
-
-_LOOPS: dict[tuple[str, str], Callable[..., None]] = {
-    tuple(fn.__name__.rsplit("_", 1)): fn  # type: ignore[misc]
-    for fn in (
-        sigmoid_f32,
-        sigmoid_f64,
-        sigmoid_derivative_f32,
-        sigmoid_derivative_f64,
-        sigmoid_derivative2_f32,
-        sigmoid_derivative2_f64,
-        sigmoid_derivative3_f32,
-        sigmoid_derivative3_f64,
-        softplus_f32,
-        softplus_f64,
-        log_sigmoid_f32,
-        log_sigmoid_f64,
-        logit_f32,
-        logit_f64,
-    )
-}
-
-NAMES = frozenset(name for name, _ in _LOOPS)
-
-
 def _by_name(suffix: str, *functions: Callable[[float], float]) -> dict[str, Any]:
     return {fn.__name__.removesuffix(suffix): fn for fn in functions}
 
@@ -186,13 +48,11 @@ def sigmoid_derivative_scalar(x):  # type: ignore[no-untyped-def]
 
 
 def sigmoid_derivative2_scalar(x):  # type: ignore[no-untyped-def]
-    k, qh, ql, sign = E.sigmoid_derivative2_exact(x)
-    return sign * K.to_f64(x, k, qh, ql)
+    return K.sigmoid_derivative2_f64(x)
 
 
 def sigmoid_derivative3_scalar(x):  # type: ignore[no-untyped-def]
-    k, qh, ql = E.sigmoid_derivative3_exact(x)
-    return K.to_f64(x, k, qh, ql)
+    return K.sigmoid_derivative3_f64(x)
 
 
 def softplus_scalar(x):  # type: ignore[no-untyped-def]
@@ -241,14 +101,20 @@ def sigmoid_derivative_scalar_f32(x):  # type: ignore[no-untyped-def]
 
 def sigmoid_derivative2_scalar_f32(x):  # type: ignore[no-untyped-def]
     xd = np.float64(x)
-    k, qh, ql, sign = E.sigmoid_derivative2_exact(xd)
-    return E.exact_to_f32(xd, k, qh, ql, sign)
+    y, flag = K.sigmoid_derivative2_f32_fast(xd)
+    if flag:
+        k, qh, ql, sign = E.sigmoid_derivative2_exact(xd)
+        return E.exact_to_f32(xd, k, qh, ql, sign)
+    return np.float32(y)
 
 
 def sigmoid_derivative3_scalar_f32(x):  # type: ignore[no-untyped-def]
     xd = np.float64(x)
-    k, qh, ql = E.sigmoid_derivative3_exact(xd)
-    return E.exact_to_f32(xd, k, qh, ql, 1.0)
+    y, flag = K.sigmoid_derivative3_f32_fast(xd)
+    if flag:
+        k, qh, ql = E.sigmoid_derivative3_exact(xd)
+        return E.exact_to_f32(xd, k, qh, ql, 1.0)
+    return np.float32(y)
 
 
 def softplus_scalar_f32(x):  # type: ignore[no-untyped-def]
@@ -292,6 +158,145 @@ _SOFTPLUS = _by_dtype(softplus_scalar_f32, softplus_scalar)
 _LOG_SIGMOID = _by_dtype(log_sigmoid_scalar_f32, log_sigmoid_scalar)
 _LOGIT = _by_dtype(logit_scalar_f32, logit_scalar)
 
+
+# The array loops. numba keys its disk cache by module-level name, so each
+# compiled loop is a function of its own.
+#
+# float32 σ and its derivatives work in blocks of `_BLOCK` elements (16 KiB of
+# input): a vectorised pass computes and rounds the float64 value of every
+# element and notes whether any needs the exact path (about 1 in 10^7, see
+# `sigmoid._kernels`); only a block that has one is redone, element by
+# element through the float32 scalar function (the same fast value, or the
+# ~100-bit one), while it is still in cache. That pass reads x again, so
+# `out` must not overlap `x` (the engine sees to that).
+_BLOCK = 4096
+# The block passes are compiled on their own: inlined next to the rare path,
+# their vector loop came out 15 % slower.
+_block_jit = numba.njit(error_model="numpy", nogil=True, cache=True)
+
+
+@_block_jit
+def _sigmoid_block(x, out):  # type: ignore[no-untyped-def]
+    hard = False
+    for i in range(x.size):
+        y, flag = K.sigmoid_f32_fast(np.float64(x[i]))
+        out[i] = np.float32(y)
+        hard |= flag
+    return hard
+
+
+@_block_jit
+def _sigmoid_derivative_block(x, out):  # type: ignore[no-untyped-def]
+    hard = False
+    for i in range(x.size):
+        y, flag = K.sigmoid_derivative_f32_fast(np.float64(x[i]))
+        out[i] = np.float32(y)
+        hard |= flag
+    return hard
+
+
+@_block_jit
+def _sigmoid_derivative2_block(x, out):  # type: ignore[no-untyped-def]
+    hard = False
+    for i in range(x.size):
+        y, flag = K.sigmoid_derivative2_f32_fast(np.float64(x[i]))
+        out[i] = np.float32(y)
+        hard |= flag
+    return hard
+
+
+@_block_jit
+def _sigmoid_derivative3_block(x, out):  # type: ignore[no-untyped-def]
+    hard = False
+    for i in range(x.size):
+        y, flag = K.sigmoid_derivative3_f32_fast(np.float64(x[i]))
+        out[i] = np.float32(y)
+        hard |= flag
+    return hard
+
+
+def sigmoid_f32(x, out):  # type: ignore[no-untyped-def]
+    for start in range(0, x.size, _BLOCK):
+        xs, ys = x[start : start + _BLOCK], out[start : start + _BLOCK]
+        if _sigmoid_block(xs, ys):
+            for i in range(xs.size):
+                ys[i] = _SIGMOID(xs[i])
+
+
+def sigmoid_derivative_f32(x, out):  # type: ignore[no-untyped-def]
+    for start in range(0, x.size, _BLOCK):
+        xs, ys = x[start : start + _BLOCK], out[start : start + _BLOCK]
+        if _sigmoid_derivative_block(xs, ys):
+            for i in range(xs.size):
+                ys[i] = _SIGMOID_DERIVATIVE(xs[i])
+
+
+def sigmoid_derivative2_f32(x, out):  # type: ignore[no-untyped-def]
+    for start in range(0, x.size, _BLOCK):
+        xs, ys = x[start : start + _BLOCK], out[start : start + _BLOCK]
+        if _sigmoid_derivative2_block(xs, ys):
+            for i in range(xs.size):
+                ys[i] = _SIGMOID_DERIVATIVE2(xs[i])
+
+
+def sigmoid_derivative3_f32(x, out):  # type: ignore[no-untyped-def]
+    for start in range(0, x.size, _BLOCK):
+        xs, ys = x[start : start + _BLOCK], out[start : start + _BLOCK]
+        if _sigmoid_derivative3_block(xs, ys):
+            for i in range(xs.size):
+                ys[i] = _SIGMOID_DERIVATIVE3(xs[i])
+
+
+# Every other loop applies the scalar function of its dtype to each element.
+def sigmoid_each(x, out):  # type: ignore[no-untyped-def]
+    for i in range(x.size):
+        out[i] = _SIGMOID(x[i])
+
+
+def sigmoid_derivative_each(x, out):  # type: ignore[no-untyped-def]
+    for i in range(x.size):
+        out[i] = _SIGMOID_DERIVATIVE(x[i])
+
+
+def sigmoid_derivative2_each(x, out):  # type: ignore[no-untyped-def]
+    for i in range(x.size):
+        out[i] = _SIGMOID_DERIVATIVE2(x[i])
+
+
+def sigmoid_derivative3_each(x, out):  # type: ignore[no-untyped-def]
+    for i in range(x.size):
+        out[i] = _SIGMOID_DERIVATIVE3(x[i])
+
+
+def softplus_each(x, out):  # type: ignore[no-untyped-def]
+    for i in range(x.size):
+        out[i] = _SOFTPLUS(x[i])
+
+
+def log_sigmoid_each(x, out):  # type: ignore[no-untyped-def]
+    for i in range(x.size):
+        out[i] = _LOG_SIGMOID(x[i])
+
+
+def logit_each(x, out):  # type: ignore[no-untyped-def]
+    for i in range(x.size):
+        out[i] = _LOGIT(x[i])
+
+
+_BLOCKED = _by_name(
+    "_f32", sigmoid_f32, sigmoid_derivative_f32, sigmoid_derivative2_f32, sigmoid_derivative3_f32
+)
+_EACH = _by_name(
+    "_each",
+    sigmoid_each,
+    sigmoid_derivative_each,
+    sigmoid_derivative2_each,
+    sigmoid_derivative3_each,
+    softplus_each,
+    log_sigmoid_each,
+    logit_each,
+)
+NAMES = frozenset(_EACH)
 
 # Clearing the flags costs ~6 ns an element: only done where a flag may have
 # been raised. Between these bounds every intermediate of every kernel is a
@@ -376,4 +381,5 @@ def get_scalar(name: str) -> Any:
 def get_loop(name: str, suffix: str) -> Any:
     """The compiled loop ``name`` for dtype suffix "f32" or "f64" (compiled once)."""
     signature = _F32 if suffix == "f32" else _F64
-    return numba.njit(signature, cache=True, error_model="numpy", nogil=True)(_LOOPS[name, suffix])
+    loop = _BLOCKED[name] if suffix == "f32" and name in _BLOCKED else _EACH[name]
+    return numba.njit(signature, cache=True, error_model="numpy", nogil=True)(loop)
