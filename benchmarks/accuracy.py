@@ -1,4 +1,4 @@
-"""Accuracy audit: every float32 input for σ and σ', and the peers beside them.
+"""Accuracy audit: every float32 input for σ and its derivatives, and the peers beside them.
 
 Writes docs/accuracy.md (and tests/data/f32_hard_inputs.txt, the float32
 inputs where even a correctly rounded float64 value rounds to the wrong
@@ -52,7 +52,16 @@ F32_AUDIT: dict[tuple[str, str], Callable[[np.ndarray], np.ndarray]] = {
     ("sigmoid", "1/(1+np.exp(-x))"): textbook_sigmoid,
     ("sigmoid_derivative", "sigmoid.sigmoid_derivative"): sg.sigmoid_derivative,
     ("sigmoid_derivative", "s*(1-s), s = expit(x)"): textbook_derivative,
+    ("sigmoid_derivative2", "sigmoid.sigmoid_derivative, order=2"): lambda x: sg.sigmoid_derivative(
+        x, order=2
+    ),
+    ("sigmoid_derivative3", "sigmoid.sigmoid_derivative, order=3"): lambda x: sg.sigmoid_derivative(
+        x, order=3
+    ),
 }
+# Monotonicity is checked where it is one direction per sign of x; for the
+# higher derivatives it follows from correct rounding (0 wrong).
+MONOTONE = ("sigmoid", "sigmoid_derivative")
 
 
 @dataclass
@@ -74,7 +83,7 @@ class Tally:
             self.max_ulp, self.worst_x = other.max_ulp, other.worst_x
         self.max_ulp_subnormal = max(self.max_ulp_subnormal, other.max_ulp_subnormal)
         self.flushed += other.flushed
-        self.monotonicity += other.monotonicity
+        self.monotonicity = -1 if other.monotonicity < 0 else self.monotonicity + other.monotonicity
 
 
 def ulp_errors(y: np.ndarray, true: np.ndarray) -> np.ndarray:
@@ -99,7 +108,7 @@ def audit_chunk(start: int, step: int) -> tuple[dict[tuple[str, str], Tally], li
     x = bits.astype(np.uint32).view(np.float32)
     tallies: dict[tuple[str, str], Tally] = {}
     hard: list[float] = []
-    for name in ("sigmoid", "sigmoid_derivative"):
+    for name in dict.fromkeys(name for name, _ in F32_AUDIT):
         true = _oracle.reference(name, x)
         want = _oracle.correctly_rounded(name, x, np.float32, value=true)
         normal = np.abs(true) >= np.finfo(np.float32).tiny
@@ -113,10 +122,13 @@ def audit_chunk(start: int, step: int) -> tuple[dict[tuple[str, str], Tally], li
             err = ulp_errors(y, true)
             # Consecutive bit patterns are consecutive floats: increasing for
             # positive x, decreasing for negative x.
-            order = np.where(x[:-1] >= 0, 1.0, -1.0) * direction(name, x[:-1])
+            order = np.where(x[:-1] >= 0, 1.0, -1.0) * (
+                direction(name, x[:-1]) if name in MONOTONE else 1.0
+            )
             same_side = np.signbit(x[:-1]) == np.signbit(x[1:])
             with np.errstate(invalid="ignore"):
                 steps = (y[1:].astype(np.float64) - y[:-1]) * order
+            violations = int(np.sum(same_side & (steps < 0))) if name in MONOTONE else -1
             err_normal = np.where(normal, err, 0.0)
             worst = int(np.argmax(err_normal))
             tallies[name, impl] = Tally(
@@ -126,7 +138,7 @@ def audit_chunk(start: int, step: int) -> tuple[dict[tuple[str, str], Tally], li
                 worst_x=float(x[worst]),
                 max_ulp_subnormal=float(np.max(np.where(normal, 0.0, err), initial=0.0)),
                 flushed=int(np.sum((y == 0) & (want != 0))),
-                monotonicity=int(np.sum(same_side & (steps < 0))),
+                monotonicity=violations,
             )
     return tallies, hard
 
@@ -200,11 +212,11 @@ def write_report(
         f"Machine: {platform.machine()}, Python {platform.python_version()}, NumPy {np.__version__},",
         f"SciPy {scipy.__version__}, sigmoid {sg.__version__}; took {seconds / 60:.1f} min.",
         "",
-        f"## float32 σ and σ', {scope}",
+        f"## float32 σ and its derivatives, {scope}",
         "",
         "ULP errors are against the true value; *wrong* counts results that differ from the",
         "correctly rounded one. Monotonicity counts neighbouring inputs whose results step the",
-        "wrong way.",
+        "wrong way (for σ and σ'; for orders 2 and 3, which turn, it follows from correct rounding).",
         "",
         "| function | implementation | inputs | incorrectly rounded | % correctly rounded "
         "| max ULP, normal results (at x) | max ULP, subnormal results | nonzero results returned as 0 "
@@ -215,7 +227,7 @@ def write_report(
         lines.append(
             f"| `{name}` | `{impl}` | {t.inputs:,} | {t.wrong:,} | {100 * (1 - t.wrong / t.inputs):.6f} "
             f"| {t.max_ulp:.3f} ({t.worst_x:.6g}) | {t.max_ulp_subnormal:.3f} | {t.flushed:,} "
-            f"| {t.monotonicity:,} |"
+            f"| {t.monotonicity:,} |".replace("| -1 |", "| – |")
         )
     lines += [
         "",
@@ -256,7 +268,7 @@ def main() -> None:
             data,
             values,
             fmt="%.9g",
-            header="float32 inputs of σ and σ' where a correctly rounded float64 rounds to the wrong float32 (benchmarks/accuracy.py)",
+            header="float32 inputs of σ and its derivatives where a correctly rounded float64 rounds to the wrong float32 (benchmarks/accuracy.py)",
         )
     print(report)
 
