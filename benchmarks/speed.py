@@ -132,6 +132,16 @@ def textbook_derivative(x: Any) -> Any:
     return s * (1 - s)
 
 
+def textbook_derivative2(x: Any) -> Any:
+    s = special.expit(x)
+    return s * (1 - s) * (1 - 2 * s)
+
+
+def textbook_derivative3(x: Any) -> Any:
+    s = special.expit(x)
+    return s * (1 - s) * (1 - 6 * s * (1 - s))
+
+
 @dataclass(frozen=True)
 class Impl:
     label: str
@@ -170,6 +180,18 @@ FUNCTIONS = {
         Impl(OURS, call(sg.sigmoid_derivative), role="ours"),
         Impl("s*(1-s), s = scipy.special.expit(x) timed too", call(textbook_derivative), special),
         Impl("torch sigmoid_backward(grad, y), y precomputed", torch_backward, torch),
+        *COPIES,
+    ],
+    "sigmoid_derivative, order=2": [
+        Impl(OURS, call(lambda v: sg.sigmoid_derivative(v, order=2)), role="ours"),
+        Impl("s*(1-s)*(1-2s), s = scipy.special.expit(x)", call(textbook_derivative2), special),
+        *COPIES,
+    ],
+    "sigmoid_derivative, order=3": [
+        Impl(OURS, call(lambda v: sg.sigmoid_derivative(v, order=3)), role="ours"),
+        Impl(
+            "s*(1-s)*(1-6s(1-s)), s = scipy.special.expit(x)", call(textbook_derivative3), special
+        ),
         *COPIES,
     ],
     "log_sigmoid": [
@@ -468,7 +490,7 @@ def machine(args: argparse.Namespace) -> list[str]:
         f"- Versions: {', '.join(versions)}.",
         f"- Threads: {', '.join(threads)}; OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')} (idle OpenMP threads sleep instead of spinning on the cores the next implementation needs); a {_PAUSE * 1000:.0f} ms pause before every sample lets other spinning pools (XLA's) go idle too.",
         f"- Missing peers: {'; '.join(f'{k} ({v})' for k, v in MISSING.items()) or 'none'}.",
-        "- *ours*: `sigmoid.sigmoid`, `sigmoid.sigmoid_derivative`, `sigmoid.log_sigmoid`, called as a user calls them.",
+        "- *ours*: `sigmoid.sigmoid`, `sigmoid.sigmoid_derivative` (orders 1, 2 and 3), `sigmoid.log_sigmoid`, called as a user calls them.",
         "- Input: uniform random values in [-10, 10]. *1 (scalar)*: one Python float for ours and SciPy in "
         "float64 (a NumPy float32 scalar in float32), a NumPy scalar for the textbook formula and numexpr, "
         "a 0-d tensor for torch and JAX. *1 (array)*: a 1-element array (or tensor).",
