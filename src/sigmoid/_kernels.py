@@ -228,7 +228,7 @@ _C1 = (0.2679491924311227, 1.0671460244446628e-17)
 _C2 = (3.732050807568877, 1.0035084221806903e-16)
 _T1 = (-1.3169578969248168, 8.682250844852022e-17, -3.6222524942066425e-33)
 # Within this of T1, e - c1 = c1 (e^u - 1), u = t - T1, by its Taylor series
-# (13 terms: the rest is below 2^-62 relative); outside, e - c1 > 0.07 and the
+# (13 terms: the rest is below 2^-62 relative); outside, |e - c1| > 0.05 and the
 # double-double e - c1 keeps ~2^-55.
 _NEAR_T1 = 0.25
 _EXPM1_TAYLOR = tuple(1.0 / math.factorial(n) for n in range(2, 14))
