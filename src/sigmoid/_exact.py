@@ -17,7 +17,8 @@ jit = numba.njit(cache=True, error_model="numpy", nogil=True)
 # Below this, e^t is < 2^-1100 and every result is its limit.
 _T_MIN = -760.0
 # Below this, σ''(x) = -x/8 + x³/24 to 2^-120 relative (the next term is
-# x⁵/...), where the ~2^-104 of the double-doubles would lose the x³ term.
+# -17x⁵/1920). The double-doubles below (~2^-104) lose the x³ term once
+# x² < 2^-104, yet for float32 subnormal results it decides the ties.
 _SERIES_BELOW = 2.0**-30
 
 

@@ -142,7 +142,10 @@ def _dd_times(ah, al, bh, bl):  # type: ignore[no-untyped-def]
 
 @jit
 def _one_plus_e(k, p, p_lo):  # type: ignore[no-untyped-def]
-    """a, a_lo, e, e_lo, d_hi, d_lo: 1 + p, e = 2^k (1 + p) and 1 + e as double-doubles."""
+    """a, a_lo, e, e_lo, d_hi, d_lo: 1 + p, e = 2^k (1 + p) and 1 + e as double-doubles.
+
+    k is clamped at -1020 for e (below, 1 + e is 1 and e only has to be tiny).
+    """
     a, a_lo = fast_two_sum(1.0, p)
     a_lo += p_lo
     s = pow2(k if k > _K_FLOOR else _K_FLOOR)
@@ -248,9 +251,9 @@ def sigmoid_derivative3_f64(x):  # type: ignore[no-untyped-def]
     for c in _EXPM1_TAYLOR[-2::-1]:
         q = fma(q, u_hi, c)
     v_hi, v_lo = fast_two_sum(u_hi, fma(u_hi * u_hi, q, u_lo))
-    g_hi, g_lo = _dd_times(_C1[0], _C1[1], v_hi, v_lo)
+    w_hi, w_lo = _dd_times(_C1[0], _C1[1], v_hi, v_lo)
     near = abs(u_hi) < _NEAR_T1
-    f_hi, f_lo = (g_hi if near else f_hi), (g_lo if near else f_lo)
+    f_hi, f_lo = (w_hi if near else f_hi), (w_lo if near else f_lo)
     h_hi, h_lo = fast_two_sum(-_C2[0], e)
     h_lo += e_lo - _C2[1]
     g_hi, g_lo = _dd_times(f_hi, f_lo, h_hi, h_lo)

@@ -13,6 +13,7 @@ Two references, independent of the compiled kernels:
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable
 
@@ -60,13 +61,16 @@ def exact(name: str, x: float | np.floating) -> mpmath.mpf | float:
             return -np.inf if x == 0.0 else np.inf
     if np.isinf(x):
         return float(_limit(name, float(x)))
-    with mpmath.workdps(_DPS):
+    # For tiny x the terms after the first are x² smaller (σ''(x) = -x/8 + x³/24),
+    # and they settle float32 rounding ties: keep them.
+    size = abs(float(x))
+    digits = _DPS + (int(-2 * math.log10(size)) if 0 < size < 1 else 0)
+    with mpmath.workdps(digits):
         point = _exact_mpf(x)
         value = _MP_FUNCTIONS[name](point)
         # Where the leading digits cancel (σ'' and σ''' near their zeros),
         # recompute with more digits until the result is stable.
-        digits = _DPS
-        while digits < 400:
+        while digits < 400 + _DPS:
             digits *= 2
             with mpmath.workdps(digits):
                 again = _MP_FUNCTIONS[name](point)
@@ -195,7 +199,10 @@ def _round_mp(true: mpmath.mpf | float, dtype: np.dtype) -> float:
         return float(np.asarray(true, dtype=dtype))
     guess = np.asarray(float(true), dtype=dtype)
     neighbours = [np.nextafter(guess, -np.inf), guess, np.nextafter(guess, np.inf)]
-    distances = [abs(mpmath.mpf(float(c)) - true) for c in neighbours]
+    # Exact differences: at the working precision a true value a hair off a
+    # midpoint (σ''(x) = -x/8 + x³/24 for tiny x) would look like a tie.
+    with mpmath.workprec(4096):
+        distances = [abs(mpmath.mpf(float(c)) - true) for c in neighbours]
     return float(neighbours[int(np.argmin(distances))])
 
 
