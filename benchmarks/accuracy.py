@@ -79,7 +79,7 @@ class Tally:
     worst_x: float = float("nan")
     max_ulp_subnormal: float = 0.0  # in units of the smallest subnormal, 2^-149
     flushed: int = 0  # true value >= 2^-149 (rounds to a nonzero float32), result 0
-    monotonicity: int = 0
+    monotonicity: int | None = 0  # None: not checked
 
     def add(self, other: Tally) -> None:
         self.inputs += other.inputs
@@ -88,7 +88,10 @@ class Tally:
             self.max_ulp, self.worst_x = other.max_ulp, other.worst_x
         self.max_ulp_subnormal = max(self.max_ulp_subnormal, other.max_ulp_subnormal)
         self.flushed += other.flushed
-        self.monotonicity = -1 if other.monotonicity < 0 else self.monotonicity + other.monotonicity
+        if self.monotonicity is not None and other.monotonicity is not None:
+            self.monotonicity += other.monotonicity
+        else:
+            self.monotonicity = None
 
 
 def ulp_errors(y: np.ndarray, true: np.ndarray) -> np.ndarray:
@@ -106,6 +109,17 @@ def direction(name: str, x: np.ndarray) -> np.ndarray:
     if name == "sigmoid":
         return np.ones(x.shape)
     return np.where(x < 0, 1.0, -1.0)  # σ' rises to x = 0, then falls
+
+
+def monotonicity_violations(name: str, x: np.ndarray, y: np.ndarray) -> int:
+    """Neighbouring inputs of one sign whose results step against `direction`."""
+    # Consecutive bit patterns are consecutive floats: increasing for
+    # positive x, decreasing for negative x.
+    order = np.where(x[:-1] >= 0, 1.0, -1.0) * direction(name, x[:-1])
+    same_side = np.signbit(x[:-1]) == np.signbit(x[1:])
+    with np.errstate(invalid="ignore"):
+        steps = (y[1:].astype(np.float64) - y[:-1]) * order
+    return int(np.sum(same_side & (steps < 0)))
 
 
 def audit_chunk(start: int, step: int) -> tuple[dict[tuple[str, str], Tally], list[float]]:
@@ -126,15 +140,6 @@ def audit_chunk(start: int, step: int) -> tuple[dict[tuple[str, str], Tally], li
                 continue
             y = np.asarray(func(x)).astype(np.float32)
             err = ulp_errors(y, true)
-            # Consecutive bit patterns are consecutive floats: increasing for
-            # positive x, decreasing for negative x.
-            order = np.where(x[:-1] >= 0, 1.0, -1.0) * (
-                direction(name, x[:-1]) if name in MONOTONE else 1.0
-            )
-            same_side = np.signbit(x[:-1]) == np.signbit(x[1:])
-            with np.errstate(invalid="ignore"):
-                steps = (y[1:].astype(np.float64) - y[:-1]) * order
-            violations = int(np.sum(same_side & (steps < 0))) if name in MONOTONE else -1
             err_normal = np.where(normal, err, 0.0)
             worst = int(np.argmax(err_normal))
             tallies[name, impl] = Tally(
@@ -144,7 +149,7 @@ def audit_chunk(start: int, step: int) -> tuple[dict[tuple[str, str], Tally], li
                 worst_x=float(x[worst]),
                 max_ulp_subnormal=float(np.max(np.where(normal, 0.0, err), initial=0.0)),
                 flushed=int(np.sum((y == 0) & (want != 0))),
-                monotonicity=violations,
+                monotonicity=monotonicity_violations(name, x, y) if name in MONOTONE else None,
             )
     return tallies, hard
 
@@ -234,7 +239,7 @@ def write_report(
         lines.append(
             f"| `{name}` | `{impl}` | {t.inputs:,} | {t.wrong:,} | {100 * (1 - t.wrong / t.inputs):.6f} "
             f"| {t.max_ulp:.3f} ({t.worst_x:.6g}) | {t.max_ulp_subnormal:.3f} | {t.flushed:,} "
-            f"| {t.monotonicity:,} |".replace("| -1 |", "| – |")
+            f"| {'–' if t.monotonicity is None else f'{t.monotonicity:,}'} |"
         )
     lines += [
         "",

@@ -234,7 +234,7 @@ _T1 = (-1.3169578969248168, 8.682250844852022e-17, -3.6222524942066425e-33)
 # (13 terms: the rest is below 2^-62 relative); outside, |e - c1| > 0.05 and the
 # double-double e - c1 keeps ~2^-55.
 _NEAR_T1 = 0.25
-_EXPM1_TAYLOR = tuple(1.0 / math.factorial(n) for n in range(2, 14))
+_EXPM1_TAYLOR = (0.5, *_P[:11])  # 1/n! for n = 2..13
 
 
 @jit
