@@ -295,6 +295,15 @@ def test_derivative_order() -> None:
         sg.sigmoid_derivative(1.0, order=1.5)
 
 
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, np.longdouble])
+def test_second_derivative_is_odd_at_zero_and_keeps_nan(dtype: type) -> None:
+    # σ''(x) ~ -x/8, so σ''(+0) = -0 and σ''(-0) = +0; a NaN keeps its sign.
+    x = np.array([0.0, -0.0, np.nan, -np.nan], dtype)
+    assert np.signbit(sg.sigmoid_derivative(x, order=2)).tolist() == [True, False, False, True]
+    assert np.signbit(sg.sigmoid_derivative(dtype(0.0), order=2))
+    assert not np.signbit(sg.sigmoid_derivative(dtype(-0.0), order=2))
+
+
 def test_logistic() -> None:
     x = np.linspace(-5, 5, 11)
     np.testing.assert_array_equal(sg.logistic(x), sg.sigmoid(x))

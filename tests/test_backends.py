@@ -129,6 +129,12 @@ def test_special_values_match_numpy(xp: Any, name: str) -> None:
     assert to_numpy(sg.sigmoid(xp.asarray([0.0, -0.0]))).tolist() == [0.5, 0.5]
 
 
+def test_second_derivative_keeps_the_sign_of_zero(xp: Any) -> None:
+    # σ''(x) ~ -x/8: σ''(+0) = -0 and σ''(-0) = +0, as in the NumPy loops.
+    got = to_numpy(sg.sigmoid_derivative(xp.asarray([0.0, -0.0, 1e-30, -1e-30]), order=2))
+    assert np.signbit(got).tolist() == [True, False, True, False]
+
+
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
 @pytest.mark.parametrize("name", FUNCTIONS)
 def test_type_shape_dtype_device_kept(xp: Any, name: str, dtype: type) -> None:

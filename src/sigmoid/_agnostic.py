@@ -49,7 +49,8 @@ def _sigmoid_derivative2(x: Any, xp: Any) -> Any:
     # σ'' = -sign(x) e (1 - e) / (1 + e)³, with 1 - e = -expm1(-|x|) exact near 0.
     e = xp.exp(-xp.abs(x))
     d = 1 + e
-    return xp.sign(x) * e * xp.expm1(-xp.abs(x)) / (d * d * d)
+    y = xp.copysign(e * -xp.expm1(-xp.abs(x)) / (d * d * d), -x)  # σ''(±0) = ∓0
+    return xp.where(xp.isnan(x), x, y)  # a NaN keeps its sign
 
 
 def _sigmoid_derivative3(x: Any, xp: Any) -> Any:

@@ -8,6 +8,8 @@ every double-double operation is accurate to ~2^-104 and e^t comes from a
 
 from __future__ import annotations
 
+import math
+
 import numba
 
 from ._dd import dd_add, dd_div, dd_mul, exp_full, scale
@@ -84,7 +86,7 @@ def sigmoid_derivative2_exact(x):  # type: ignore[no-untyped-def]
 
     1 - e is -p itself when k = 0, so it keeps its relative accuracy at x -> 0.
     """
-    sign = -1.0 if x > 0.0 else 1.0
+    sign = -math.copysign(1.0, x)  # σ''(±0) = ∓0, as -x/8
     if abs(x) < _SERIES_BELOW:  # |σ''| = |x|/8 - |x|³/24: the second term settles float32 ties
         return 0.0, 0.125 * abs(x), -(abs(x) ** 3) / 24.0, sign
     k, ph, pl, mh, ml, eh, el, dh, dl = exact_parts(x)

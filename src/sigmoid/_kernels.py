@@ -221,7 +221,7 @@ def sigmoid_derivative2_f64(x):  # type: ignore[no-untyped-def]
     c_hi, c_lo = _dd_times(d_hi, d_lo, d_hi, d_lo)
     c_hi, c_lo = _dd_times(c_hi, c_lo, d_hi, d_lo)
     y = _times_pow2(_quotient(n_hi, n_lo, c_hi, c_lo), k)
-    y = -y if x > 0.0 else y
+    y = math.copysign(y, -x)  # y >= 0 here; σ''(±0) = ∓0, as -x/8
     return y if x == x else x
 
 

@@ -26,7 +26,8 @@ def _sigmoid_derivative(x: np.ndarray) -> Any:
 def _sigmoid_derivative2(x: np.ndarray) -> Any:
     # σ'' = -sign(x) e (1 - e) / (1 + e)³, with 1 - e = -expm1(-|x|) exact near 0.
     e = np.exp(-np.abs(x))
-    return np.sign(x) * e * np.expm1(-np.abs(x)) / (1 + e) ** 3
+    y = np.copysign(e * -np.expm1(-np.abs(x)) / (1 + e) ** 3, -x)  # σ''(±0) = ∓0
+    return np.where(np.isnan(x), x, y)  # a NaN keeps its sign
 
 
 def _sigmoid_derivative3(x: np.ndarray) -> Any:

@@ -136,7 +136,7 @@ def _ld_sigmoid_derivative(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _ld_sigmoid_derivative2(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     e, d = _ld_exp_parts(x)
-    return np.sign(x) * e * np.expm1(-np.abs(x)) / d**3, np.ones(x.shape, dtype=bool)
+    return np.copysign(e * -np.expm1(-np.abs(x)) / d**3, -x), np.ones(x.shape, dtype=bool)
 
 
 def _ld_sigmoid_derivative3(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
