@@ -71,6 +71,11 @@ MONOTONE = ("sigmoid", "sigmoid_derivative")
 # midpoint for x in [2^-124, 2^-123) with an odd last bit, where only the x³
 # term decides the rounding.
 HIGHER_STRIDE = 7
+# Below this, σ'' is a float32 subnormal and about x/8: there a correctly
+# rounded float64 often rounds to the wrong float32 (1.2 million of the inputs
+# the full run sees, all with |x| <= 2^-123). The tests sample that band
+# directly, so tests/data/f32_hard_inputs.txt keeps only the isolated cases.
+TIE_BAND = 2.0**-120
 
 
 @dataclass
@@ -138,7 +143,10 @@ def audit_chunk(start: int, step: int) -> tuple[dict[tuple[str, str], Tally], li
         normal = np.abs(true) >= np.finfo(np.float32).tiny
         with np.errstate(all="ignore"):
             via_f64 = true.astype(np.float64).astype(np.float32)
-        hard += x[(via_f64 != want) & ~np.isnan(want)].tolist()
+        double_rounded = (via_f64 != want) & ~np.isnan(want)
+        if name == "sigmoid_derivative2":
+            double_rounded &= np.abs(x) >= TIE_BAND
+        hard += x[double_rounded].tolist()
         for (fname, impl), func in F32_AUDIT.items():
             if fname != name:
                 continue
