@@ -2,7 +2,8 @@
 
 Writes docs/accuracy.md (and tests/data/f32_hard_inputs.txt, the float32
 inputs where even a correctly rounded float64 value rounds to the wrong
-float32: the CI tests check every one of them). Run it after any kernel
+float32, outside σ''s subnormal band `TIE_BAND`: the CI tests check every one
+of them). Run it after any kernel
 change and commit its output:
 
     python benchmarks/accuracy.py            # all 2^32 float32 inputs, both cores
