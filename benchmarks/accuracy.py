@@ -42,12 +42,14 @@ CHUNK = 1 << 22
 
 def textbook_sigmoid(x: np.ndarray) -> np.ndarray:
     with np.errstate(all="ignore"):
-        return 1 / (1 + np.exp(-x))
+        y: np.ndarray = 1 / (1 + np.exp(-x))
+    return y
 
 
 def textbook_derivative(x: np.ndarray) -> np.ndarray:
     s = scipy.special.expit(x)
-    return s * (1 - s)
+    y: np.ndarray = s * (1 - s)
+    return y
 
 
 # (function, implementation) -> callable on a float32 array.
@@ -200,7 +202,11 @@ def other_rows() -> list[str]:
     import sys
 
     sys.path.insert(0, str(ROOT / "tests"))
-    from test_accuracy import all_bit_patterns, f32_ulp_error, f64_hard_sample
+    from test_accuracy import (  # type: ignore[import-not-found]  # found through sys.path
+        all_bit_patterns,
+        f32_ulp_error,
+        f64_hard_sample,
+    )
 
     rows = []
     x16 = all_bit_patterns(np.float16)
