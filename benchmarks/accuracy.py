@@ -1,5 +1,9 @@
 """Accuracy audit: every float32 input for σ and its derivatives, and the peers beside them.
 
+It also checks, on the same inputs, that float32 softplus and log-sigmoid
+(a plain float64 evaluation, with the double-double float64 path for the few
+values it cannot round safely) return the float64 function rounded once.
+
 Writes docs/accuracy.md (and tests/data/f32_hard_inputs.txt, the float32
 inputs where even a correctly rounded float64 value rounds to the wrong
 float32, outside σ''s subnormal band `TIE_BAND`: the CI tests check every one
@@ -81,6 +85,10 @@ HIGHER_STRIDE = 7
 TIE_BAND = 2.0**-120
 
 
+# float32 functions whose result must be their float64 function rounded once.
+F32_VIA_F64 = ("softplus", "log_sigmoid")
+
+
 @dataclass
 class Tally:
     """What one implementation scored over the inputs seen so far."""
@@ -134,11 +142,24 @@ def monotonicity_violations(name: str, x: np.ndarray, y: np.ndarray) -> int:
     return int(np.sum(same_side & (steps < 0)))
 
 
-def audit_chunk(start: int, step: int) -> tuple[dict[tuple[str, str], Tally], list[float]]:
+def differs_from_float64_rounded(name: str, x: np.ndarray) -> int:
+    """How many float32 results of `name` are not its float64 result rounded to float32."""
+    func = FUNCTIONS[name]
+    got = func(x)
+    with np.errstate(all="ignore"):
+        want = func(x.astype(np.float64)).astype(np.float32)
+    return int(np.sum(~((got == want) | (np.isnan(got) & np.isnan(want)))))
+
+
+AuditResult = tuple[dict[tuple[str, str], Tally], list[float], dict[str, int]]
+
+
+def audit_chunk(start: int, step: int) -> AuditResult:
     bits = np.arange(start, min(start + CHUNK * step, 1 << 32), step, dtype=np.uint64)
     every = bits.astype(np.uint32).view(np.float32)
     tallies: dict[tuple[str, str], Tally] = {}
     hard: list[float] = []
+    differ = {name: differs_from_float64_rounded(name, every) for name in F32_VIA_F64}
     for name in dict.fromkeys(name for name, _ in F32_AUDIT):
         x = every if name in MONOTONE else every[::HIGHER_STRIDE]
         true = _oracle.reference(name, x)
@@ -166,23 +187,28 @@ def audit_chunk(start: int, step: int) -> tuple[dict[tuple[str, str], Tally], li
                 flushed=int(np.sum((y == 0) & (want != 0))),
                 monotonicity=monotonicity_violations(name, x, y) if name in MONOTONE else None,
             )
-    return tallies, hard
+    return tallies, hard, differ
 
 
-def run_float32(step: int, workers: int) -> tuple[dict[tuple[str, str], Tally], list[float]]:
+def run_float32(step: int, workers: int) -> AuditResult:
     starts = range(0, 1 << 32, CHUNK * step)
     totals = {key: Tally() for key in F32_AUDIT}
     hard: list[float] = []
+    differ = dict.fromkeys(F32_VIA_F64, 0)
     with (
         ProcessPoolExecutor(workers) as pool,
         tqdm(total=1 << 32, unit="x", unit_scale=True) as bar,
     ):
-        for tallies, chunk_hard in pool.map(audit_chunk, starts, [step] * len(starts)):
+        for tallies, chunk_hard, chunk_differ in pool.map(
+            audit_chunk, starts, [step] * len(starts)
+        ):
             for key, tally in tallies.items():
                 totals[key].add(tally)
             hard += chunk_hard
+            for name, count in chunk_differ.items():
+                differ[name] += count
             bar.update(CHUNK * step)
-    return totals, hard
+    return totals, hard, differ
 
 
 FUNCTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
@@ -231,11 +257,11 @@ def other_rows() -> list[str]:
     return rows
 
 
-def write_report(
-    totals: dict[tuple[str, str], Tally], step: int, rows: list[str], seconds: float
-) -> str:
-    scope = "all 2^32 inputs" if step == 1 else f"every {step}th bit pattern"
-    scope += f" (σ'' and σ''': every {step * HIGHER_STRIDE}th bit pattern)"
+def write_report(audit: AuditResult, step: int, rows: list[str], seconds: float) -> str:
+    totals, _, differ = audit
+    inputs = len(range(0, 1 << 32, step))
+    every = "all 2^32 inputs" if step == 1 else f"every {step}th bit pattern"
+    scope = every + f" (σ'' and σ''': every {step * HIGHER_STRIDE}th bit pattern)"
     lines = [
         "# Accuracy",
         "",
@@ -260,6 +286,18 @@ def write_report(
             f"| {t.max_ulp:.3f} ({t.worst_x:.6g}) | {t.max_ulp_subnormal:.3f} | {t.flushed:,} "
             f"| {'–' if t.monotonicity is None else f'{t.monotonicity:,}'} |"
         )
+    lines += [
+        "",
+        f"## float32 softplus and log-sigmoid, {every}",
+        "",
+        "Each float32 result against the float64 function's result rounded to float32 (the",
+        "float32 path evaluates in plain float64 and sends what it cannot round safely through",
+        "the float64 path).",
+        "",
+        "| function | inputs | results that differ |",
+        "|---|---|---|",
+        *(f"| `{name}` | {inputs:,} | {count:,} |" for name, count in differ.items()),
+    ]
     lines += [
         "",
         "## Every function and dtype",
@@ -287,9 +325,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
     began = time.perf_counter()
-    totals, hard = run_float32(args.step, args.workers)
+    audit = run_float32(args.step, args.workers)
     rows = other_rows()
-    report = write_report(totals, args.step, rows, time.perf_counter() - began)
+    report = write_report(audit, args.step, rows, time.perf_counter() - began)
+    hard = audit[1]
     (ROOT / "docs" / "accuracy.md").write_text(report)
     if args.step == 1:
         data = ROOT / "tests" / "data" / "f32_hard_inputs.txt"

@@ -116,6 +116,39 @@ def test_float32_within_one_ulp(name: str) -> None:
     assert err.max() <= F32_MAX_ULP[name], x[np.argmax(err)]
 
 
+@pytest.mark.parametrize("name", ["softplus", "log_sigmoid"])
+def test_float32_is_the_float64_result_rounded(name: str) -> None:
+    """float32 softplus and log-sigmoid: plain float64, with the float64 path where unsafe.
+
+    Whatever path a float32 input takes, its result is the float64 function's
+    result rounded once (`benchmarks/accuracy.py` checks all 2^32 inputs).
+    """
+    rng = np.random.default_rng(11)
+    x = np.concatenate(
+        [
+            all_bit_patterns(np.float32, step=4096),
+            f32_range(87.0, 104.0)[::7],  # a float32 subnormal result on one side
+            -f32_range(87.0, 104.0)[::7],
+            f32_range(0.68, 0.71),  # e = exp(-|x|) = 1/2, where log(1 + e) changes form
+            -f32_range(0.68, 0.71),
+            f32_range(16.6, 16.7),
+            -f32_range(16.6, 16.7),
+            rng.uniform(-30, 30, 10**6).astype(np.float32),
+            np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 3.4e38, -3.4e38], dtype=np.float32),
+        ]
+    )
+    func = FUNCTIONS[name]
+    with np.errstate(invalid="ignore"):  # signalling NaN patterns, quieted by the cast
+        want = func(x.astype(np.float64)).astype(np.float32)
+    assert_same(func(x), want, x)
+    # The same through the tiny arrays' ufunc and for NumPy float32 scalars.
+    few = np.array([-95.0, -0.6931, 0.5, 20.0, np.nan], dtype=np.float32)
+    assert_same(func(few), func(few.astype(np.float64)).astype(np.float32), few)
+    scalars = np.array([func(v) for v in few])
+    assert scalars.dtype == np.float32
+    assert_same(scalars, func(few.astype(np.float64)).astype(np.float32), few)
+
+
 def f64_hard_sample(name: str, n: int = 10_000) -> np.ndarray:
     """Log-uniform magnitudes 1e-300..800 of both signs, the edges, subnormals and specials."""
     rng = np.random.default_rng(20261124)

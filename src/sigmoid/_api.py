@@ -204,6 +204,8 @@ def log_sigmoid(x: Any, /, *, out: Any = None) -> Any:
     -1000.0
     >>> sg.log_sigmoid(40.0)
     -4.248354255291589e-18
+
+    As for `softplus`, a float32 result is the float64 one rounded once.
     """
     if out is None and type(x) is float and (scalar := _SCALAR.get("log_sigmoid")):
         return scalar(x)
@@ -240,6 +242,13 @@ def softplus(x: Any, /, *, out: Any = None) -> Any:
     1000.0
     >>> sg.softplus(-745.0)  # e^-745, a subnormal
     5e-324
+
+    A float32 result is the float64 one rounded once:
+
+    >>> import numpy as np
+    >>> x = np.float32(-3.5)
+    >>> sg.softplus(x) == np.float32(sg.softplus(np.float64(x)))
+    np.True_
     """
     if out is None and type(x) is float and (scalar := _SCALAR.get("softplus")):
         return scalar(x)

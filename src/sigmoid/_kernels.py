@@ -17,7 +17,9 @@ last place), σ'' and σ''' in the float64 kernels above (within 1 unit), and
 rounded once; `f32_is_hard` flags the rare values (about 1 in 10^7) that lie
 too close to a float32 rounding midpoint for that to be safe, and the
 float32 subnormal results, and `sigmoid._exact` recomputes those with ~100
-bits.
+bits. float32 softplus and log-sigmoid are evaluated in plain float64 too
+(good to 13 units), and the values flagged the same way go through the
+float64 softplus, so each float32 result is the float64 one rounded once.
 
 Every function here is branch-free on the common path so that the loops
 calling it vectorise (the helpers are inlined into them).
@@ -361,6 +363,69 @@ def sigmoid_derivative3_f32_fast(x):  # type: ignore[no-untyped-def]
     """σ'''(x) for a float32 x, as (float64 value, hard); NaN passes."""
     y = sigmoid_derivative3_f64(x)
     return y, f32_is_hard(y, -abs(x))
+
+
+# float32 softplus (and log-sigmoid, -softplus(-x)) go through plain float64
+# as well: e = `exp_f32_range`(-|x|) (within 2^-51.3 relative), then
+# log(1 + e) by `_log1p_unit` (within 2^-52 of its own, below), then x + it
+# for x > 0 (one more rounding, 2^-53). Under 2^-50.3 relative in all, that is
+# 13 units of the float64's last place at most (measured over all 2^32
+# inputs: 3.1 units of |y| 2^-52): `f32_is_hard` flags what may round
+# differently, and those few go through `softplus_f64` (the double-double
+# path), so every float32 result is the one that path rounds to.
+#
+# log(1 + e) = m ln 2 + log(1 + f), with f = e (m = 0) for e < 1/2 and
+# f = (e - 1)/2 (m = 1) above, both exact, so f is in [-1/4, 1/2). Then
+# log(1 + f) = 2 atanh(s), s = f / (2 + f), written f - (f²/2 - s (f²/2 + z G(z)))
+# with z = s² <= 1/25, so that f itself carries the leading term; G from
+# `tools/exp_poly.py log1p 6` (absolute error 2^-48.3, under 2^-53 of the
+# result once multiplied by s z).
+_LOG1P_G = (
+    0.6666666666666693,
+    0.3999999999934565,
+    0.2857142883267973,
+    0.22222183180681265,
+    0.18184588603804439,
+    0.15284232657100633,
+    0.15113680893531198,
+)
+
+
+@jit
+def _estrin6(c, z):  # type: ignore[no-untyped-def]
+    """c[0] + c[1] z + ... + c[6] z^6 by Estrin's scheme."""
+    z2 = z * z
+    p01 = fma(c[1], z, c[0])
+    p23 = fma(c[3], z, c[2])
+    p45 = fma(c[5], z, c[4])
+    p03 = fma(p23, z2, p01)
+    p46 = fma(c[6], z2, p45)
+    return fma(p46, z2 * z2, p03)
+
+
+@jit
+def _log1p_unit(e):  # type: ignore[no-untyped-def]
+    """log(1 + e) for 0 <= e <= 1 (a NaN passes), within 2^-52 relative; no call."""
+    big = e >= 0.5
+    f = fma(e, 0.5, -0.5) if big else e  # (e - 1)/2 is exact for e >= 1/2
+    s = f / (2.0 + f)
+    z = s * s
+    half_f2 = 0.5 * f * f
+    log1pf = f - (half_f2 - s * fma(z, _estrin6(_LOG1P_G, z), half_f2))
+    m = 1.0 if big else 0.0
+    return fma(m, LN2_HI, fma(m, LN2_MID, log1pf))
+
+
+@jit
+def softplus_f32_fast(x):  # type: ignore[no-untyped-def]
+    """softplus(x) for a float32 x, as (float64 value, hard); NaN passes.
+
+    Hard also where the result is a float32 subnormal (x in (-104, -87)).
+    """
+    tail = _log1p_unit(exp_f32_range(-abs(x)))
+    y = x + tail if x > 0.0 else tail
+    y = y if x == x else x
+    return y, f32_is_hard(y, x)
 
 
 @jit

@@ -7,9 +7,9 @@ directory is read-only), so a later process loads it instead of compiling.
 The loops release the GIL, so `sigmoid._engine` can run them on several
 threads at once, each on its own slice.
 
-float32 σ and its derivatives work in blocks (see the comment above the
-loops); every other loop is the scalar function of its dtype, element by
-element, inlined and vectorised.
+float32 σ, its derivatives, softplus and log-sigmoid work in blocks (see the
+comment above the loops); every other loop is the scalar function of its
+dtype, element by element, inlined and vectorised.
 """
 
 from __future__ import annotations
@@ -118,11 +118,15 @@ def sigmoid_derivative3_scalar_f32(x):  # type: ignore[no-untyped-def]
 
 
 def softplus_scalar_f32(x):  # type: ignore[no-untyped-def]
-    return np.float32(K.softplus_f64(np.float64(x)))
+    xd = np.float64(x)
+    y, flag = K.softplus_f32_fast(xd)
+    return np.float32(K.softplus_f64(xd) if flag else y)
 
 
 def log_sigmoid_scalar_f32(x):  # type: ignore[no-untyped-def]
-    return np.float32(-K.softplus_f64(-np.float64(x)))
+    xd = -np.float64(x)
+    y, flag = K.softplus_f32_fast(xd)
+    return np.float32(-(K.softplus_f64(xd) if flag else y))
 
 
 def logit_scalar_f32(x):  # type: ignore[no-untyped-def]
@@ -162,12 +166,13 @@ _LOGIT = _by_dtype(logit_scalar_f32, logit_scalar)
 # The array loops. numba keys its disk cache by module-level name, so each
 # compiled loop is a function of its own.
 #
-# float32 σ and its derivatives work in blocks of `_BLOCK` elements (16 KiB of
-# input): a vectorised pass computes and rounds the float64 value of every
-# element and notes whether any needs the exact path (about 1 in 10^7, see
-# `sigmoid._kernels`); only a block that has one is redone, element by
-# element through the float32 scalar function (the same fast value, or the
-# ~100-bit one), while it is still in cache. That pass reads x again, so
+# float32 σ, its derivatives, softplus and log-sigmoid work in blocks of
+# `_BLOCK` elements (16 KiB of input): a vectorised pass computes and rounds
+# the float64 value of every element and notes whether any needs the slow
+# path (about 1 in 10^7, see `sigmoid._kernels`); only a block that has one is
+# redone, element by element through the float32 scalar function (the same
+# fast value, or the ~100-bit one; for softplus and log-sigmoid the
+# double-double float64 one), while it is still in cache. That pass reads x again, so
 # `out` must not overlap `x` (the engine sees to that).
 _BLOCK = 4096
 # The block passes are compiled on their own: inlined next to the rare path,
@@ -215,6 +220,17 @@ def _sigmoid_derivative3_block(x, out):  # type: ignore[no-untyped-def]
     return hard
 
 
+# sign * softplus(sign * x): softplus for sign = 1, log-sigmoid for sign = -1.
+@_block_jit
+def _softplus_block(x, out, sign):  # type: ignore[no-untyped-def]
+    hard = False
+    for i in range(x.size):
+        y, flag = K.softplus_f32_fast(sign * np.float64(x[i]))
+        out[i] = np.float32(sign * y)
+        hard |= flag
+    return hard
+
+
 def sigmoid_f32(x, out):  # type: ignore[no-untyped-def]
     for start in range(0, x.size, _BLOCK):
         xs, ys = x[start : start + _BLOCK], out[start : start + _BLOCK]
@@ -245,6 +261,22 @@ def sigmoid_derivative3_f32(x, out):  # type: ignore[no-untyped-def]
         if _sigmoid_derivative3_block(xs, ys):
             for i in range(xs.size):
                 ys[i] = _SIGMOID_DERIVATIVE3(xs[i])
+
+
+def softplus_f32(x, out):  # type: ignore[no-untyped-def]
+    for start in range(0, x.size, _BLOCK):
+        xs, ys = x[start : start + _BLOCK], out[start : start + _BLOCK]
+        if _softplus_block(xs, ys, 1.0):
+            for i in range(xs.size):
+                ys[i] = _SOFTPLUS(xs[i])
+
+
+def log_sigmoid_f32(x, out):  # type: ignore[no-untyped-def]
+    for start in range(0, x.size, _BLOCK):
+        xs, ys = x[start : start + _BLOCK], out[start : start + _BLOCK]
+        if _softplus_block(xs, ys, -1.0):
+            for i in range(xs.size):
+                ys[i] = _LOG_SIGMOID(xs[i])
 
 
 # Every other loop applies the scalar function of its dtype to each element.
@@ -284,7 +316,13 @@ def logit_each(x, out):  # type: ignore[no-untyped-def]
 
 
 _BLOCKED = _by_name(
-    "_f32", sigmoid_f32, sigmoid_derivative_f32, sigmoid_derivative2_f32, sigmoid_derivative3_f32
+    "_f32",
+    sigmoid_f32,
+    sigmoid_derivative_f32,
+    sigmoid_derivative2_f32,
+    sigmoid_derivative3_f32,
+    softplus_f32,
+    log_sigmoid_f32,
 )
 _EACH = _by_name(
     "_each",
