@@ -186,6 +186,34 @@ def test_float64_sigmoid_keeps_its_stated_bound(name: str) -> None:
     assert err.max() <= 0.8125, x[np.argmax(err)]
 
 
+@pytest.mark.parametrize("name", ["softplus", "log_sigmoid"])
+def test_float64_softplus_rounds_once(name: str) -> None:
+    """x + log(1 + e) rounded once, and log(1 + e) for tiny e without cancellation.
+
+    e is good to 2^-56.5 (0.125 ULP at most), so normal results are within
+    0.5 + 0.135 ULP (measured 0.61); a subnormal result is rounded twice, which
+    adds up to 0.25 (measured 0.75). Rounding log(1 + e) before adding x, or
+    taking log(1 + e) from the rounded 1 + e for e near 2^-53 (x near ±36.7),
+    gave up to 1.05 ULP.
+    """
+    rng = np.random.default_rng(17)
+    x = np.concatenate(
+        [
+            f64_hard_sample(name),
+            rng.uniform(-45, 45, 20_000),
+            rng.uniform(-0.8, 0.8, 5_000),
+            36.63 + rng.uniform(-1, 1, 5_000),
+            -36.63 + rng.uniform(-1, 1, 5_000),
+            rng.uniform(-709.2, -708.3, 2_000) * (1 if name == "softplus" else -1),
+        ]
+    )
+    y = FUNCTIONS[name](x)
+    err = _oracle.ulp_error(name, x, y)
+    normal = ~(np.abs(y) < np.finfo(np.float64).tiny)  # NaN counts as normal
+    assert err[normal].max() <= 0.635, x[normal][np.argmax(err[normal])]
+    assert err.max() <= 0.885, x[np.argmax(err)]
+
+
 @pytest.mark.parametrize("name", ["sigmoid_derivative2", "sigmoid_derivative3"])
 def test_float64_higher_derivatives_near_their_zeros(name: str) -> None:
     """σ'' at 0 and σ''' at ±ln(2 + √3) keep their relative accuracy where they vanish."""

@@ -1,6 +1,7 @@
 """A natural logarithm that numba can vectorise (no libm call), for log-sigmoid and logit.
 
-log(q) for q = qh + ql > 0 (a double-double) as one float64 within ~0.52 ULP:
+log(q) for q = qh + ql > 0 (a double-double) as one float64 within ~0.52 ULP
+(or, from `log_dd_parts`, as a double-double before that rounding):
 q = 2^m f with f in [√½, √2), and log f = 2 atanh(s), s = (f - 1) / (f + 1),
 |s| <= 0.1716. f - 1 is exact (Sterbenz) and s is carried as a double-double,
 so the only rounding that matters is the last addition.
@@ -22,7 +23,14 @@ _UP = 2.0**200
 
 @jit
 def log_dd(qh, ql):  # type: ignore[no-untyped-def]
-    """log(qh + ql) for finite qh > 0, |ql| <= ulp(qh)."""
+    """log(qh + ql) for finite qh > 0, |ql| <= ulp(qh), rounded once."""
+    high, low = log_dd_parts(qh, ql)
+    return high + low
+
+
+@jit
+def log_dd_parts(qh, ql):  # type: ignore[no-untyped-def]
+    """log(qh + ql) as an unevaluated sum high + low (|low| < ulp(high)), before its rounding."""
     tiny = qh < _TINY
     q = qh * _UP if tiny else qh
     bits = to_bits(q)
@@ -43,4 +51,4 @@ def log_dd(qh, ql):  # type: ignore[no-untyped-def]
     # The part of q below qh scales f by (1 + ql/qh): log grows by ql/qh.
     low = 2.0 * sl + sh * s2 * poly + m * LN2_MID + ql / qh
     high, err = two_sum(m * LN2_HI, 2.0 * sh)
-    return high + (err + low)
+    return high, err + low
