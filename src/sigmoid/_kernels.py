@@ -21,7 +21,7 @@ rounded once; `f32_is_hard` flags the rare values (about 1 in 10^7) that lie
 too close to a float32 rounding midpoint for that to be safe, and the
 float32 subnormal results, and `sigmoid._exact` recomputes those with ~100
 bits. float32 softplus and log-sigmoid are evaluated in plain float64 too
-(good to 13 units), and the values flagged the same way go through the
+(good to 9 units), and the values flagged the same way go through the
 float64 softplus, so each float32 result is the float64 one rounded once.
 
 Every function here is branch-free on the common path so that the loops
@@ -331,8 +331,10 @@ def exp_f32_range(t):  # type: ignore[no-untyped-def]
 def f32_is_hard(y, t):  # type: ignore[no-untyped-def]
     """True when the float64 y (good to 12 units) may round to the wrong float32.
 
-    t = -|x|: the subnormal results, whose rounding this test does not see,
-    are all hard. NaN is not hard (it only has to stay NaN).
+    The float32 result is a subnormal, whose rounding this test does not see,
+    for t in (-104, -87): t is x for σ and softplus, -|x| for σ' and the
+    higher derivatives, -x for log-sigmoid; those are all hard. NaN is not
+    hard (it only has to stay NaN).
     """
     # The dropped bits, less (midpoint - margin), modulo 2^29: <= 2 margin near a midpoint.
     near = ((to_bits(y) - (_MIDPOINT - _F32_MARGIN)) & _LOW29) <= 2 * _F32_MARGIN
@@ -378,13 +380,14 @@ def sigmoid_derivative3_f32_fast(x):  # type: ignore[no-untyped-def]
 
 
 # float32 softplus (and log-sigmoid, -softplus(-x)) go through plain float64
-# as well: e = `exp_f32_range`(-|x|) (within 2^-51.3 relative), then
-# log(1 + e) by `_log1p_unit` (within 2^-52 of its own, below), then x + it
-# for x > 0 (one more rounding, 2^-53). Under 2^-50.3 relative in all, that is
-# 13 units of the float64's last place at most (measured over all 2^32
-# inputs: 3.1 units of |y| 2^-52): `f32_is_hard` flags what may round
-# differently, and those few go through `softplus_f64` (the double-double
-# path), so every float32 result is the one that path rounds to.
+# as well: e = `exp_f32_range`(-|x|) (its polynomial, rounding and reduction:
+# within 2^-50.5 relative), then log(1 + e) by `_log1p_unit` (within 2^-52 of
+# its own, below), then x + it for x > 0 (one more rounding, 2^-53). Under
+# 2^-49.9 relative in all, that is 9 units of the float64's last place at most
+# (measured over all 2^32 inputs: 3 units of |y| 2^-52), against the 1 unit of
+# the double-double `softplus_f64`; `_F32_MARGIN` (32) leaves a factor of 3 to
+# spare. `f32_is_hard` flags what may round differently, and those few go
+# through `softplus_f64`, so every float32 result is the one that path rounds to.
 #
 # log(1 + e) = m ln 2 + log(1 + f), with f = e (m = 0) for e < 1/2 and
 # f = (e - 1)/2 (m = 1) above, both exact, so f is in [-1/4, 1/2). Then
@@ -442,7 +445,7 @@ def softplus_f32_fast(x):  # type: ignore[no-untyped-def]
 
 # Above this, log(1 + e^-x) < 2^-57 is below half an ulp of x: softplus(x) = x.
 _SOFTPLUS_IS_X = 40.0
-# Below 2^-29.5 (k < -30), log(1 + e) = e - e²/2 to 2^-59 relative.
+# Below 2^-30.5 (k <= -31), log(1 + e) = e - e²/2 to 2^-62 relative.
 _K_SMALL_E = -30.0
 
 
@@ -451,7 +454,7 @@ def softplus_f64(x):  # type: ignore[no-untyped-def]
     """log(1 + e^x) = max(x, 0) + log(1 + e), with e = exp(-|x|) carried to ~2^-56.
 
     1 + e is formed exactly as a double-double and its log kept as one, so
-    that x + log(1 + e) is rounded once. For e < 2^-29.5, log(1 + e) is
+    that x + log(1 + e) is rounded once. For e < 2^-30.5, log(1 + e) is
     e - e²/2 directly (log(1 + e) from the rounded 1 + e would cancel most of
     its leading term against the correction); down to subnormal e, where it
     is e itself.

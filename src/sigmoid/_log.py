@@ -30,7 +30,12 @@ def log_dd(qh, ql):  # type: ignore[no-untyped-def]
 
 @jit
 def log_dd_parts(qh, ql):  # type: ignore[no-untyped-def]
-    """log(qh + ql) as an unevaluated sum high + low (|low| < ulp(high)), before its rounding."""
+    """log(qh + ql) as an unevaluated sum high + low, before its rounding.
+
+    The pair is not normalised: |low| stays below 2^-6 |high|, so that
+    high + low, or x + high then + low, rounds as the exact sum would, to
+    within ~2^-60 relative.
+    """
     tiny = qh < _TINY
     q = qh * _UP if tiny else qh
     bits = to_bits(q)

@@ -338,8 +338,9 @@ NAMES = frozenset(_EACH)
 
 # Clearing the flags costs ~6 ns an element: only done where a flag may have
 # been raised. Between these bounds every intermediate of every kernel is a
-# normal number (measured: tiny x underflow in the polynomials' powers of x
-# below ~2^-255, tiny p in logit's double-double tail below ~2^-511); NaN
+# normal number (measured: tiny x underflows in the polynomials' powers of x
+# below ~2^-127, r^8 in `expm1_reduced`, tiny p in logit's double-double tail
+# below ~2^-511); NaN
 # and the infinities fail the test and get their flags cleared.
 _QUIET_MIN = 2.0**-100
 _QUIET_MAX = 64.0
