@@ -465,15 +465,13 @@ def softplus_f64(x):  # type: ignore[no-untyped-def]
     el = scale(ml + pl, k)
     uh, ul = fast_two_sum(1.0, eh)
     hi, lo = log_dd_parts(uh, ul + el)
-    small = k < _K_SMALL_E
-    hi = eh if small else hi
-    lo = el - 0.5 * eh * eh if small else lo
     s, s_lo = two_sum(x, hi)
     y = s + (s_lo + lo) if x > 0.0 else hi + lo
     # x <= 0 with tiny e: e - e²/2 = 2^k (m + m_lo)(1 - e/2), scaled in one rounding
-    # (eh is already rounded where it is subnormal).
+    # (eh is already rounded where it is subnormal). For x > 0, x >= 20.8 there
+    # dwarfs the cancellation in log(1 + e).
     tiny = scale(mh + ((ml + pl) - 0.5 * mh * eh), k)
-    y = tiny if small & (x <= 0.0) else y
+    y = tiny if (k < _K_SMALL_E) & (x <= 0.0) else y
     y = x if x > _SOFTPLUS_IS_X else y  # (also keeps softplus(inf) = inf)
     return y if x == x else x
 
