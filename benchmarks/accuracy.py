@@ -1,7 +1,7 @@
 """Accuracy audit: every float32 input for σ and its derivatives, and the peers beside them.
 
-It also checks, on the same inputs, that float32 softplus and log-sigmoid
-(a plain float64 evaluation, with the double-double float64 path for the few
+It also checks, on the same inputs, that float32 softplus, log-sigmoid and
+logit (a plain float64 evaluation, with the double-double float64 path for the few
 values it cannot round safely) return the float64 function rounded once.
 
 Writes docs/accuracy.md (and tests/data/f32_hard_inputs.txt, the float32
@@ -86,7 +86,7 @@ TIE_BAND = 2.0**-120
 
 
 # float32 functions whose result must be their float64 function rounded once.
-F32_VIA_F64 = ("softplus", "log_sigmoid")
+F32_VIA_F64 = ("softplus", "log_sigmoid", "logit")
 
 
 @dataclass
@@ -288,7 +288,7 @@ def write_report(audit: AuditResult, step: int, rows: list[str], seconds: float)
         )
     lines += [
         "",
-        f"## float32 softplus and log-sigmoid, {every}",
+        f"## float32 softplus, log-sigmoid and logit, {every}",
         "",
         "Each float32 result against the float64 function's result rounded to float32 (the",
         "float32 path evaluates in plain float64 and sends what it cannot round safely through",

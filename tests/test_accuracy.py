@@ -10,12 +10,13 @@ float32 check is `benchmarks/accuracy.py`.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 import sigmoid as sg
-from sigmoid import _oracle
+from sigmoid import _kernels, _oracle
 
 FUNCTIONS = {
     "sigmoid": sg.sigmoid,
@@ -116,35 +117,65 @@ def test_float32_within_one_ulp(name: str) -> None:
     assert err.max() <= F32_MAX_ULP[name], x[np.argmax(err)]
 
 
-@pytest.mark.parametrize("name", ["softplus", "log_sigmoid"])
+def via_float64_sample(name: str) -> np.ndarray:
+    """Strided bit patterns plus where the plain-float64 path changes form, and specials."""
+    rng = np.random.default_rng(11)
+    specials = [0.0, -0.0, np.inf, -np.inf, np.nan, 3.4e38, -3.4e38]
+    if name == "logit":
+        parts = [
+            f32_range(0.49, 0.51),  # p / (1 - p) near 1: m = 0, s = 2p - 1
+            f32_range(0.425, 0.43),  # p / (1 - p) = 3/4 and 3/2, where w changes
+            f32_range(0.598, 0.602),
+            f32_range(2.0**-149, 2.0**-120)[::9973],  # 1 - p rounds below 2^-29
+            f32_range(1 - 2.0**-10, 1.0),
+            rng.uniform(0, 1, 10**6).astype(np.float32),
+        ]
+        specials += [1.0, 1.5, -0.5, 2.0**-149, 0.5]
+    else:
+        band = f32_range(87.0, 104.0)[::7]  # a float32 subnormal result on one side
+        edge = f32_range(0.68, 0.71)  # e = exp(-|x|) = 1/2, where log(1 + e) changes form
+        parts = [band, -band, edge, -edge, rng.uniform(-30, 30, 10**6).astype(np.float32)]
+    return np.concatenate([all_bit_patterns(np.float32, step=4096), *parts, np.float32(specials)])
+
+
+@pytest.mark.parametrize("name", ["softplus", "log_sigmoid", "logit"])
 def test_float32_is_the_float64_result_rounded(name: str) -> None:
-    """float32 softplus and log-sigmoid: plain float64, with the float64 path where unsafe.
+    """float32 softplus, log-sigmoid and logit: plain float64, with the float64 path where unsafe.
 
     Whatever path a float32 input takes, its result is the float64 function's
     result rounded once (`benchmarks/accuracy.py` checks all 2^32 inputs).
     """
-    rng = np.random.default_rng(11)
-    x = np.concatenate(
-        [
-            all_bit_patterns(np.float32, step=4096),
-            f32_range(87.0, 104.0)[::7],  # a float32 subnormal result on one side
-            -f32_range(87.0, 104.0)[::7],
-            f32_range(0.68, 0.71),  # e = exp(-|x|) = 1/2, where log(1 + e) changes form
-            -f32_range(0.68, 0.71),
-            rng.uniform(-30, 30, 10**6).astype(np.float32),
-            np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 3.4e38, -3.4e38], dtype=np.float32),
-        ]
-    )
+    x = via_float64_sample(name)
     func = FUNCTIONS[name]
     with np.errstate(invalid="ignore"):  # signalling NaN patterns, quieted by the cast
         want = func(x.astype(np.float64)).astype(np.float32)
     assert_same(func(x), want, x)
     # The same through the tiny arrays' ufunc and for NumPy float32 scalars.
-    few = np.array([-95.0, -0.6931, 0.5, 20.0, np.nan], dtype=np.float32)
-    assert_same(func(few), func(few.astype(np.float64)).astype(np.float32), few)
+    few = np.array([-95.0, -0.6931, 0.5, 20.0, np.nan, 0.0, 1.0, 0.25], dtype=np.float32)
+    with np.errstate(invalid="ignore"):  # logit of a value outside [0, 1] in float64
+        assert_same(func(few), func(few.astype(np.float64)).astype(np.float32), few)
     scalars = np.array([func(v) for v in few])
     assert scalars.dtype == np.float32
     assert_same(scalars, func(few.astype(np.float64)).astype(np.float32), few)
+
+
+def fast_against_float64(fast: Any, exact: Any, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Units of 2^-52 |exact| by which `fast`'s float64 value misses `exact`'s, and its flags."""
+    import numba
+
+    @numba.njit(error_model="numpy")
+    def units_and_flags(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        units = np.zeros(x.size)
+        flags = np.zeros(x.size, np.bool_)
+        for i in range(x.size):
+            xd = np.float64(x[i])
+            y, flags[i] = fast(xd)
+            want = exact(xd)
+            if want != 0.0 and np.isfinite(want):
+                units[i] = abs(y - want) / (abs(want) * 2.0**-52)
+        return units, flags
+
+    return units_and_flags(x)
 
 
 def test_float32_softplus_fast_value_is_within_its_margin() -> None:
@@ -155,31 +186,26 @@ def test_float32_softplus_fast_value_is_within_its_margin() -> None:
     hard-value test allows 32), and every input whose float32 result is
     subnormal is flagged for the float64 path.
     """
-    import numba
-
-    from sigmoid import _kernels
-
-    @numba.njit(error_model="numpy")
-    def units_and_flags(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        units = np.zeros(x.size)
-        flags = np.zeros(x.size, np.bool_)
-        for i in range(x.size):
-            xd = np.float64(x[i])
-            y, flags[i] = _kernels.softplus_f32_fast(xd)
-            want = _kernels.softplus_f64(xd)
-            if want != 0.0 and np.isfinite(want):
-                units[i] = abs(y - want) / (abs(want) * 2.0**-52)
-        return units, flags
-
     x = all_bit_patterns(np.float32, step=997)
     x = x[np.isfinite(x)]
-    units, flags = units_and_flags(x)
+    units, flags = fast_against_float64(_kernels.softplus_f32_fast, _kernels.softplus_f64, x)
     normal = x > -87.0  # the float32 result is normal (below -104 it is 0)
     assert units[normal].max() <= 16, x[normal][np.argmax(units[normal])]
     band = (x > -104.0) & (x < -87.0)
     assert band.sum() > 1000
     assert flags[band].all()
     assert flags[~band].mean() < 1e-5  # elsewhere only near a float32 midpoint (~1e-7)
+
+
+def test_float32_logit_fast_value_is_within_its_margin() -> None:
+    """The plain-float64 logit behind float32 logit: within 8 units of `logit_f64` (budget 4)."""
+    rng = np.random.default_rng(5)
+    one = int(np.float32(1.0).view(np.uint32))
+    every_61st = np.arange(0, one + 1, 61, dtype=np.uint32).view(np.float32)  # all of [0, 1]
+    x = np.concatenate([every_61st, rng.uniform(0, 1, 10**5).astype(np.float32)])
+    units, flags = fast_against_float64(_kernels.logit_f32_fast, _kernels.logit_f64, x)
+    assert units.max() <= 8, x[np.argmax(units)]
+    assert flags.mean() < 1e-5  # only near a float32 midpoint (~1e-7)
 
 
 def f64_hard_sample(name: str, n: int = 10_000) -> np.ndarray:

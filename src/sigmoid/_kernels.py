@@ -20,9 +20,9 @@ last place), σ'' and σ''' in the float64 kernels above (within 1 unit), and
 rounded once; `f32_is_hard` flags the rare values (about 1 in 10^7) that lie
 too close to a float32 rounding midpoint for that to be safe, and the
 float32 subnormal results, and `sigmoid._exact` recomputes those with ~100
-bits. float32 softplus and log-sigmoid are evaluated in plain float64 too
-(good to 9 units), and the values flagged the same way go through the
-float64 softplus, so each float32 result is the float64 one rounded once.
+bits. float32 softplus, log-sigmoid and logit are evaluated in plain float64
+too (good to 9 and 4 units), and the values flagged the same way go through
+the float64 function, so each float32 result is the float64 one rounded once.
 
 Every function here is branch-free on the common path so that the loops
 calling it vectorise (the helpers are inlined into them).
@@ -48,7 +48,7 @@ from ._dd import (
     two_prod,
     two_sum,
 )
-from ._log import log_dd, log_dd_parts
+from ._log import EXPONENT_BITS, ONE_BITS, log_dd, log_dd_parts
 
 # 1/n! for n = 3..15: e^r - 1 - r - r²/2 = r³ P(r) to 2^-68 for |r| <= 0.35.
 _P = tuple(1.0 / math.factorial(n) for n in range(3, 16))
@@ -441,6 +441,43 @@ def softplus_f32_fast(x):  # type: ignore[no-untyped-def]
     y = x + tail if x > 0.0 else tail
     y = y if x == x else x
     return y, f32_is_hard(y, x)
+
+
+# float32 logit goes through plain float64 the same way. With p = 2^a f_p and
+# 1 - p = 2^b f_o (f_p, f_o in [1, 2)), p / (1 - p) = 2^m f with f = f_p / (w f_o)
+# in [3/4, 3/2) for w = 1, 2 or 1/2, so log(p / (1 - p)) = m ln 2 + 2 atanh(s),
+# s = (f_p - w f_o) / (f_p + w f_o): no logarithm call and one division. The
+# numerator is exact (Sterbenz), so s is within 2^-52 relative, and with
+# |s| <= 1/5 the atanh series is `_LOG1P_G`'s (z = s² <= 1/25). 1 - p is exact
+# for p >= 2^-29; below, its rounding (2^-53) moves a result beyond 20 in
+# magnitude by far less than that. The value is within 2^-51 relative (4 units
+# of its last place) and never a float32 subnormal (|logit(p)| >= 2^-23 unless
+# it is 0); `f32_is_hard` flags the values near a float32 midpoint, and those
+# go through `logit_f64`.
+@jit
+def _exponent_and_fraction(v):  # type: ignore[no-untyped-def]
+    """a, f with v = 2^a f, f in [1, 2), for a normal v > 0."""
+    bits = to_bits(v)
+    a = float(((bits & EXPONENT_BITS) >> 52) - 1023)
+    return a, from_bits((bits & ~EXPONENT_BITS) | ONE_BITS)
+
+
+@jit
+def logit_f32_fast(p):  # type: ignore[no-untyped-def]
+    """logit(p) for a float32 p as (float64 value, hard); NaN outside [0, 1], NaN passes."""
+    a, f_p = _exponent_and_fraction(p)
+    b, f_o = _exponent_and_fraction(1.0 - p)
+    up = f_p >= 1.5 * f_o
+    down = f_p < 0.75 * f_o
+    w = 2.0 if up else (0.5 if down else 1.0)
+    m = a - b + (1.0 if up else (-1.0 if down else 0.0))
+    s = fma(-w, f_o, f_p) / fma(w, f_o, f_p)
+    z = s * s
+    y = fma(m, LN2_HI, 2.0 * s + fma(s * z, _estrin6(_LOG1P_G, z), m * LN2_MID))
+    y = -math.inf if p == 0.0 else y
+    y = math.inf if p == 1.0 else y
+    y = y if (p >= 0.0) & (p <= 1.0) else math.nan
+    return y, f32_is_hard(y, 0.0)
 
 
 # Above this, log(1 + e^-x) < 2^-57 is below half an ulp of x: softplus(x) = x.

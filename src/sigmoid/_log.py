@@ -15,8 +15,8 @@ from ._dd import LN2_HI, LN2_MID, fma, from_bits, jit, to_bits, two_sum
 # the first one left out is below 2 * 0.1716^23 / 23 < 2^-62 * |2s|.
 _ATANH = tuple(2.0 / (2 * n + 1) for n in range(1, 11))
 _SQRT2 = 1.4142135623730951
-_EXPONENT = 0x7FF0000000000000
-_ONE_BITS = 0x3FF0000000000000
+EXPONENT_BITS = 0x7FF0000000000000
+ONE_BITS = 0x3FF0000000000000
 _TINY = 2.0**-1000  # below this, scale by 2^200 first so that f is normal
 _UP = 2.0**200
 
@@ -39,8 +39,8 @@ def log_dd_parts(qh, ql):  # type: ignore[no-untyped-def]
     tiny = qh < _TINY
     q = qh * _UP if tiny else qh
     bits = to_bits(q)
-    m = ((bits & _EXPONENT) >> 52) - 1023
-    f = from_bits((bits & ~_EXPONENT) | _ONE_BITS)  # in [1, 2)
+    m = ((bits & EXPONENT_BITS) >> 52) - 1023
+    f = from_bits((bits & ~EXPONENT_BITS) | ONE_BITS)  # in [1, 2)
     big = f > _SQRT2
     f = f * 0.5 if big else f
     m = float(m + (1 if big else 0) - (200 if tiny else 0))

@@ -7,9 +7,9 @@ directory is read-only), so a later process loads it instead of compiling.
 The loops release the GIL, so `sigmoid._engine` can run them on several
 threads at once, each on its own slice.
 
-float32 σ, its derivatives, softplus and log-sigmoid work in blocks (see the
-comment above the loops); every other loop is the scalar function of its
-dtype, element by element, inlined and vectorised.
+Every float32 loop works in blocks (see the comment above the loops); the
+float64 loops are the scalar function, element by element, inlined and
+vectorised.
 """
 
 from __future__ import annotations
@@ -130,7 +130,9 @@ def log_sigmoid_scalar_f32(x):  # type: ignore[no-untyped-def]
 
 
 def logit_scalar_f32(x):  # type: ignore[no-untyped-def]
-    return np.float32(K.logit_f64(np.float64(x)))
+    xd = np.float64(x)
+    y, flag = K.logit_f32_fast(xd)
+    return np.float32(K.logit_f64(xd) if flag else y)
 
 
 # NumPy ufuncs for tiny arrays and NumPy scalars. A ufunc call costs what scipy.special.expit
@@ -166,14 +168,14 @@ _LOGIT = _by_dtype(logit_scalar_f32, logit_scalar)
 # The array loops. numba keys its disk cache by module-level name, so each
 # compiled loop is a function of its own.
 #
-# float32 σ, its derivatives, softplus and log-sigmoid work in blocks of
-# `_BLOCK` elements (16 KiB of input): a vectorised pass computes and rounds
+# The float32 loops work in blocks of `_BLOCK` elements (16 KiB of input):
+# a vectorised pass computes and rounds
 # the float64 value of every element and notes whether any needs the slow
 # path (about 1 in 10^7, see `sigmoid._kernels`); only a block that has one is
 # redone, element by element through the float32 scalar function (the same
-# fast value, or the ~100-bit one; for softplus and log-sigmoid the
-# double-double float64 one), while it is still in cache. That pass reads x again, so
-# `out` must not overlap `x` (the engine sees to that).
+# fast value, or the ~100-bit one; for softplus, log-sigmoid and logit the
+# double-double float64 one), while it is still in cache. That pass reads x
+# again, so `out` must not overlap `x` (the engine sees to that).
 _BLOCK = 4096
 # The block passes are compiled on their own: inlined next to the rare path,
 # their vector loop came out 15 % slower.
@@ -231,6 +233,16 @@ def _softplus_block(x, out, sign):  # type: ignore[no-untyped-def]
     return hard
 
 
+@_block_jit
+def _logit_block(x, out):  # type: ignore[no-untyped-def]
+    hard = False
+    for i in range(x.size):
+        y, flag = K.logit_f32_fast(np.float64(x[i]))
+        out[i] = np.float32(y)
+        hard |= flag
+    return hard
+
+
 def sigmoid_f32(x, out):  # type: ignore[no-untyped-def]
     for start in range(0, x.size, _BLOCK):
         xs, ys = x[start : start + _BLOCK], out[start : start + _BLOCK]
@@ -279,6 +291,14 @@ def log_sigmoid_f32(x, out):  # type: ignore[no-untyped-def]
                 ys[i] = _LOG_SIGMOID(xs[i])
 
 
+def logit_f32(x, out):  # type: ignore[no-untyped-def]
+    for start in range(0, x.size, _BLOCK):
+        xs, ys = x[start : start + _BLOCK], out[start : start + _BLOCK]
+        if _logit_block(xs, ys):
+            for i in range(xs.size):
+                ys[i] = _LOGIT(xs[i])
+
+
 # Every other loop applies the scalar function of its dtype to each element.
 def sigmoid_each(x, out):  # type: ignore[no-untyped-def]
     for i in range(x.size):
@@ -323,6 +343,7 @@ _BLOCKED = _by_name(
     sigmoid_derivative3_f32,
     softplus_f32,
     log_sigmoid_f32,
+    logit_f32,
 )
 _EACH = _by_name(
     "_each",
