@@ -221,3 +221,43 @@ def exp_full(t):  # type: ignore[no-untyped-def]
     k, rh, rl = reduce_ln2(t)
     ph, pl = expm1_full(rh, rl)
     return k, ph, pl
+
+
+# Polynomials of fixed degree by Estrin's scheme: a short dependency chain.
+@jit
+def estrin6(c, z):  # type: ignore[no-untyped-def]
+    """c[0] + c[1] z + ... + c[6] z^6 by Estrin's scheme."""
+    z2 = z * z
+    p01 = fma(c[1], z, c[0])
+    p23 = fma(c[3], z, c[2])
+    p45 = fma(c[5], z, c[4])
+    p03 = fma(p23, z2, p01)
+    p46 = fma(c[6], z2, p45)
+    return fma(p46, z2 * z2, p03)
+
+
+@jit
+def estrin10(c, r):  # type: ignore[no-untyped-def]
+    """c[0] + c[1] r + ... + c[10] r^10 by Estrin's scheme (a short dependency chain)."""
+    r2 = r * r
+    r4 = r2 * r2
+    p01 = fma(c[1], r, c[0])
+    p23 = fma(c[3], r, c[2])
+    p45 = fma(c[5], r, c[4])
+    p67 = fma(c[7], r, c[6])
+    p89 = fma(c[9], r, c[8])
+    p03 = fma(p23, r2, p01)
+    p47 = fma(p67, r2, p45)
+    p8a = fma(c[10], r2, p89)
+    return fma(fma(p8a, r4, p47), r4, p03)
+
+
+@jit
+def estrin12(c, r):  # type: ignore[no-untyped-def]
+    """c[0] + c[1] r + ... + c[12] r^12 by Estrin's scheme (a short dependency chain)."""
+    r2 = r * r
+    r4 = r2 * r2
+    p03 = fma(fma(c[3], r, c[2]), r2, fma(c[1], r, c[0]))
+    p47 = fma(fma(c[7], r, c[6]), r2, fma(c[5], r, c[4]))
+    p8b = fma(fma(c[11], r, c[10]), r2, fma(c[9], r, c[8]))
+    return fma(fma(c[12], r4, p8b), r4 * r4, fma(p47, r4, p03))

@@ -37,6 +37,9 @@ from ._dd import (
     LN2_MID,
     LOG2E,
     ROUND_SHIFTER,
+    estrin6,
+    estrin10,
+    estrin12,
     fast_two_sum,
     fma,
     from_bits,
@@ -48,7 +51,7 @@ from ._dd import (
     two_prod,
     two_sum,
 )
-from ._log import EXPONENT_BITS, ONE_BITS, log_dd, log_dd_parts
+from ._log import EXPONENT_BITS, ONE_BITS, log_1_2_parts, log_dd
 
 # 1/n! for n = 3..15: e^r - 1 - r - r²/2 = r³ P(r) to 2^-68 for |r| <= 0.35.
 _P = tuple(1.0 / math.factorial(n) for n in range(3, 16))
@@ -58,22 +61,11 @@ _T_MIN = -760.0
 
 
 @jit
-def _estrin12(c, r):  # type: ignore[no-untyped-def]
-    """c[0] + c[1] r + ... + c[12] r^12 by Estrin's scheme (a short dependency chain)."""
-    r2 = r * r
-    r4 = r2 * r2
-    p03 = fma(fma(c[3], r, c[2]), r2, fma(c[1], r, c[0]))
-    p47 = fma(fma(c[7], r, c[6]), r2, fma(c[5], r, c[4]))
-    p8b = fma(fma(c[11], r, c[10]), r2, fma(c[9], r, c[8]))
-    return fma(fma(c[12], r4, p8b), r4 * r4, fma(p47, r4, p03))
-
-
-@jit
 def expm1_reduced(t):  # type: ignore[no-untyped-def]
     """k, p_hi, p_lo with e^t = 2^k (1 + p_hi + p_lo), relative error < 2^-58, t <= 0."""
     t = t if t > _T_MIN else _T_MIN
     k, rh, rl = reduce_ln2(t)
-    q = _estrin12(_P, rh)
+    q = estrin12(_P, rh)
     rr, rr_lo = two_prod(rh, rh)
     half_h = 0.5 * rr
     # r + r²/2 exactly as a double-double, then the small rest of the series.
@@ -116,22 +108,6 @@ _K_FLOOR = -1020.0
 
 
 @jit
-def _estrin10(c, r):  # type: ignore[no-untyped-def]
-    """c[0] + c[1] r + ... + c[10] r^10 by Estrin's scheme (a short dependency chain)."""
-    r2 = r * r
-    r4 = r2 * r2
-    p01 = fma(c[1], r, c[0])
-    p23 = fma(c[3], r, c[2])
-    p45 = fma(c[5], r, c[4])
-    p67 = fma(c[7], r, c[6])
-    p89 = fma(c[9], r, c[8])
-    p03 = fma(p23, r2, p01)
-    p47 = fma(p67, r2, p45)
-    p8a = fma(c[10], r2, p89)
-    return fma(fma(p8a, r4, p47), r4, p03)
-
-
-@jit
 def _expm1_parts(x):  # type: ignore[no-untyped-def]
     """k, p, p_lo: exp(-|x|) = 2^k (1 + p + p_lo), with p + p_lo = e^r - 1, |r| <= ln(2)/2."""
     t = -abs(x)
@@ -140,7 +116,7 @@ def _expm1_parts(x):  # type: ignore[no-untyped-def]
     r_hi = fma(-k, LN2_HI, t)  # exact: LN2_HI has 32 bits
     r = fma(-k, LN2_MID, r_hi)
     r_lo = fma(-k, LN2_MID, r_hi - r)  # what rounding r dropped (k LN2_LO < 2^-75 is not needed)
-    q = _estrin10(_EXPM1_Q, r)
+    q = estrin10(_EXPM1_Q, r)
     # e^(r + r_lo) - 1 = r + r² Q(r) + r_lo (1 + r), the first term exact.
     rest = fma(r * r, q, fma(r_lo, r, r_lo))
     p, p_lo = fast_two_sum(r, rest)
@@ -321,7 +297,7 @@ def exp_f32_range(t):  # type: ignore[no-untyped-def]
     shifted = t * LOG2E + ROUND_SHIFTER  # k sits in the low bits of this float64
     k = shifted - ROUND_SHIFTER
     r = fma(-k, LN2_MID, fma(-k, LN2_HI, t))
-    p = _estrin10(_EXP_POLY, r)
+    p = estrin10(_EXP_POLY, r)
     # p is in [0.7, 1.5]: adding k << 52 to its bits multiplies it by 2^k (k >= -217).
     # (A NaN that came from a float32 has its low bits 0, so p stays NaN.)
     return from_bits(to_bits(p) + (to_bits(shifted) << 52))
@@ -407,18 +383,6 @@ _LOG1P_G = (
 
 
 @jit
-def _estrin6(c, z):  # type: ignore[no-untyped-def]
-    """c[0] + c[1] z + ... + c[6] z^6 by Estrin's scheme."""
-    z2 = z * z
-    p01 = fma(c[1], z, c[0])
-    p23 = fma(c[3], z, c[2])
-    p45 = fma(c[5], z, c[4])
-    p03 = fma(p23, z2, p01)
-    p46 = fma(c[6], z2, p45)
-    return fma(p46, z2 * z2, p03)
-
-
-@jit
 def _log1p_unit(e):  # type: ignore[no-untyped-def]
     """log(1 + e) for 0 <= e <= 1 (a NaN passes), within 2^-52 relative; no call."""
     big = e >= 0.5
@@ -426,7 +390,7 @@ def _log1p_unit(e):  # type: ignore[no-untyped-def]
     s = f / (2.0 + f)
     z = s * s
     half_f2 = 0.5 * f * f
-    log1pf = f - (half_f2 - s * fma(z, _estrin6(_LOG1P_G, z), half_f2))
+    log1pf = f - (half_f2 - s * fma(z, estrin6(_LOG1P_G, z), half_f2))
     m = 1.0 if big else 0.0
     return fma(m, LN2_HI, fma(m, LN2_MID, log1pf))
 
@@ -473,7 +437,7 @@ def logit_f32_fast(p):  # type: ignore[no-untyped-def]
     m = a - b + (1.0 if up else (-1.0 if down else 0.0))
     s = fma(-w, f_o, f_p) / fma(w, f_o, f_p)
     z = s * s
-    y = fma(m, LN2_HI, 2.0 * s + fma(s * z, _estrin6(_LOG1P_G, z), m * LN2_MID))
+    y = fma(m, LN2_HI, 2.0 * s + fma(s * z, estrin6(_LOG1P_G, z), m * LN2_MID))
     y = -math.inf if p == 0.0 else y
     y = math.inf if p == 1.0 else y
     y = y if (p >= 0.0) & (p <= 1.0) else math.nan
@@ -484,6 +448,9 @@ def logit_f32_fast(p):  # type: ignore[no-untyped-def]
 _SOFTPLUS_IS_X = 40.0
 # Below 2^-30.5 (k <= -31), log(1 + e) = e - e²/2 to 2^-62 relative.
 _K_SMALL_E = -30.0
+# The log's path needs no 2^k below this: x <= 0 takes the tiny branch there,
+# and x > 0 has k >= -58 up to x = 40, above which softplus(x) = x.
+_K_LOG_FLOOR = -60.0
 
 
 @jit
@@ -498,16 +465,19 @@ def softplus_f64(x):  # type: ignore[no-untyped-def]
     """
     k, ph, pl = _expm1_parts(x)
     mh, ml = fast_two_sum(1.0, ph)
-    eh = scale(mh, k)
-    el = scale(ml + pl, k)
+    # e = 2^k (mh + ml + pl); k is clamped where the tiny branch below or
+    # x > 40 decides the result, so that one power of 2 scales exactly.
+    two_k = pow2(k if k > _K_LOG_FLOOR else _K_LOG_FLOOR)
+    eh = mh * two_k
     uh, ul = fast_two_sum(1.0, eh)
-    hi, lo = log_dd_parts(uh, ul + el)
+    hi, lo = log_1_2_parts(uh, fma(ml + pl, two_k, ul))
     s, s_lo = two_sum(x, hi)
     y = s + (s_lo + lo) if x > 0.0 else hi + lo
-    # x <= 0 with tiny e: e - e²/2 = 2^k (m + m_lo)(1 - e/2), scaled in one rounding
-    # (eh is already rounded where it is subnormal). For x > 0, x >= 20.8 there
-    # dwarfs the cancellation in log(1 + e).
-    tiny = scale(mh + ((ml + pl) - 0.5 * mh * eh), k)
+    # x <= 0 with tiny e: e - e²/2 = 2^k (mh + ml + pl)(1 - e/2), scaled in one
+    # rounding; below k = -60, where eh is not e, e/2 < 2^-61 is left out (under
+    # 2^-8 ULP). For x > 0, x >= 20.8 there dwarfs the cancellation in log(1 + e).
+    half_e = 0.5 * eh if k >= _K_LOG_FLOOR else 0.0
+    tiny = scale(mh + ((ml + pl) - mh * half_e), k)
     y = tiny if (k < _K_SMALL_E) & (x <= 0.0) else y
     y = x if x > _SOFTPLUS_IS_X else y  # (also keeps softplus(inf) = inf)
     return y if x == x else x

@@ -9,11 +9,12 @@ so the only rounding that matters is the last addition.
 
 from __future__ import annotations
 
-from ._dd import LN2_HI, LN2_MID, fma, from_bits, jit, to_bits, two_sum
+from ._dd import LN2_HI, LN2_MID, estrin10, fast_two_sum, fma, from_bits, jit, to_bits
 
-# 2 atanh(s) = 2s + 2s³/3 + ... : the terms after 2s/(2n+1) s^2n, n = 1..10;
-# the first one left out is below 2 * 0.1716^23 / 23 < 2^-62 * |2s|.
-_ATANH = tuple(2.0 / (2 * n + 1) for n in range(1, 11))
+# 2 atanh(s) = 2s + 2s³/3 + ... : the terms after 2s, 2s^(2n+1)/(2n+1) for
+# n = 1..11, by Estrin's scheme in z = s²; the first one left out is below
+# 2 * 0.1716^25 / 25 < 2^-68 * |2s|.
+_ATANH = tuple(2.0 / (2 * n + 1) for n in range(1, 12))
 _SQRT2 = 1.4142135623730951
 EXPONENT_BITS = 0x7FF0000000000000
 ONE_BITS = 0x3FF0000000000000
@@ -26,6 +27,27 @@ def log_dd(qh, ql):  # type: ignore[no-untyped-def]
     """log(qh + ql) for finite qh > 0, |ql| <= ulp(qh), rounded once."""
     high, low = log_dd_parts(qh, ql)
     return high + low
+
+
+@jit
+def _log_reduced_parts(m, f, f_lo):  # type: ignore[no-untyped-def]
+    """m ln 2 + log(f + f_lo) as high + low, for f in [√½, √2] and |f_lo| <= ulp(f).
+
+    s = (f - 1 + f_lo) / (f + 1 + f_lo) as a double-double from one division:
+    f - 1 is exact, and the second part of s comes from the remainder, which
+    is small enough that its product with the rounded reciprocal suffices.
+    """
+    num = f - 1.0
+    dh, dl = fast_two_sum(1.0, f)  # (1's exponent is at least f's)
+    dl += f_lo
+    inverse = 1.0 / dh
+    sh = num * inverse
+    sl = (fma(-sh, dh, num) + fma(-sh, dl, f_lo)) * inverse
+    z = sh * sh
+    low = 2.0 * sl + sh * z * estrin10(_ATANH, z) + m * LN2_MID
+    # m ln 2 dwarfs 2 sh when m != 0 (|2 sh| <= 0.35), and adds nothing when m = 0.
+    high, err = fast_two_sum(m * LN2_HI, 2.0 * sh)
+    return high, err + low
 
 
 @jit
@@ -44,16 +66,18 @@ def log_dd_parts(qh, ql):  # type: ignore[no-untyped-def]
     big = f > _SQRT2
     f = f * 0.5 if big else f
     m = float(m + (1 if big else 0) - (200 if tiny else 0))
-    # s = (f - 1) / (f + 1) as a double-double; f - 1 is exact.
-    num = f - 1.0
-    dh, dl = two_sum(f, 1.0)
-    sh = num / dh
-    sl = (fma(-sh, dh, num) - sh * dl) / dh
-    s2 = sh * sh
-    poly = _ATANH[9]
-    for c in _ATANH[8::-1]:
-        poly = fma(poly, s2, c)
+    high, low = _log_reduced_parts(m, f, 0.0)
     # The part of q below qh scales f by (1 + ql/qh): log grows by ql/qh.
-    low = 2.0 * sl + sh * s2 * poly + m * LN2_MID + ql / qh
-    high, err = two_sum(m * LN2_HI, 2.0 * sh)
-    return high, err + low
+    return high, low + ql / qh
+
+
+@jit
+def log_1_2_parts(uh, ul):  # type: ignore[no-untyped-def]
+    """log(uh + ul) for uh in [1, 2], |ul| <= ulp(uh), as high + low like `log_dd_parts`.
+
+    No exponent to take apart and no separate division for ul: only f = uh
+    or uh / 2.
+    """
+    big = uh > _SQRT2
+    m = 1.0 if big else 0.0
+    return _log_reduced_parts(m, uh * 0.5 if big else uh, ul * 0.5 if big else ul)
