@@ -83,6 +83,13 @@ def call(func: Callable[[Any], Any], python_float: bool = True) -> Callable[[np.
     return setup
 
 
+def of_probabilities(
+    setup: Callable[[np.ndarray], Callable[[], Any] | None],
+) -> Callable[[np.ndarray], Callable[[], Any] | None]:
+    """The same setup on p = σ(x) in (0, 1), of x's dtype and shape: logit's input."""
+    return lambda x: setup(np.asarray(sg.sigmoid(x), dtype=x.dtype).reshape(x.shape))
+
+
 def into(func: Callable[..., Any]) -> Callable[[np.ndarray], Any]:
     def setup(x: np.ndarray) -> Callable[[], Any] | None:
         out = np.empty_like(x)
@@ -203,6 +210,12 @@ FUNCTIONS = {
             on_tensor(lambda t: torch.nn.functional.logsigmoid(t)),
             torch,
         ),
+        *COPIES,
+    ],
+    "logit": [
+        Impl(OURS, of_probabilities(call(sg.logit)), role="ours"),
+        Impl("scipy.special.logit", of_probabilities(call(lambda v: special.logit(v))), special),
+        Impl("torch.logit", of_probabilities(on_tensor(lambda t: torch.logit(t))), torch),
         *COPIES,
     ],
 }
@@ -531,8 +544,8 @@ def machine(args: argparse.Namespace) -> list[str]:
         f"- Versions: {', '.join(versions)}.",
         f"- Threads: {', '.join(threads)}; OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')} (idle OpenMP threads sleep instead of spinning on the cores the next implementation needs); a {_PAUSE * 1000:.0f} ms pause before every sample lets other spinning pools (XLA's) go idle too.",
         f"- Missing peers: {'; '.join(f'{k} ({v})' for k, v in MISSING.items()) or 'none'}.",
-        "- *ours*: `sigmoid.sigmoid`, `sigmoid.sigmoid_derivative` (orders 1, 2 and 3), `sigmoid.log_sigmoid`, called as a user calls them.",
-        "- Input: uniform random values in [-10, 10]. *1 (scalar)*: one Python float for ours and SciPy in "
+        "- *ours*: `sigmoid.sigmoid`, `sigmoid.sigmoid_derivative` (orders 1, 2 and 3), `sigmoid.log_sigmoid`, `sigmoid.logit`, called as a user calls them.",
+        "- Input: uniform random values x in [-10, 10] (for `logit`, p = σ(x), in the same dtype). *1 (scalar)*: one Python float for ours and SciPy in "
         "float64 (a NumPy float32 scalar in float32), a NumPy scalar for the textbook formula and numexpr, "
         "a 0-d tensor for torch and JAX. *1 (array)*: a 1-element array (or tensor).",
         f"- Repeats: {', '.join(f'{size_name(s)}: {args.repeats[s]}' for s in args.sizes)}, round-robin over "

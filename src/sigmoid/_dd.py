@@ -4,7 +4,8 @@ The fast kernels use a few of these steps to carry ~60 bits through the
 places where plain float64 would lose the last bit; the rare-case path
 (`exp_full`) carries ~100 bits so that a float32 result can always be rounded
 correctly. The error-free transformations are the classic ones (Knuth's
-TwoSum, Dekker's FastTwoSum, TwoProduct through a fused multiply-add).
+TwoSum, Dekker's FastTwoSum, TwoProduct through a fused multiply-add). The
+kernels' fixed-degree polynomials (Estrin's scheme) are here too.
 
 This module imports numba: import it only from code that is about to compile.
 """
@@ -223,10 +224,11 @@ def exp_full(t):  # type: ignore[no-untyped-def]
     return k, ph, pl
 
 
-# Polynomials of fixed degree by Estrin's scheme: a short dependency chain.
+# Polynomials of fixed degree by Estrin's scheme: a shorter dependency chain than
+# Horner's, which the float64 loops (bound by latency as well as throughput) need.
 @jit
 def estrin6(c, z):  # type: ignore[no-untyped-def]
-    """c[0] + c[1] z + ... + c[6] z^6 by Estrin's scheme."""
+    """c[0] + c[1] z + ... + c[6] z^6."""
     z2 = z * z
     p01 = fma(c[1], z, c[0])
     p23 = fma(c[3], z, c[2])
@@ -238,7 +240,7 @@ def estrin6(c, z):  # type: ignore[no-untyped-def]
 
 @jit
 def estrin10(c, r):  # type: ignore[no-untyped-def]
-    """c[0] + c[1] r + ... + c[10] r^10 by Estrin's scheme (a short dependency chain)."""
+    """c[0] + c[1] r + ... + c[10] r^10."""
     r2 = r * r
     r4 = r2 * r2
     p01 = fma(c[1], r, c[0])
@@ -254,7 +256,7 @@ def estrin10(c, r):  # type: ignore[no-untyped-def]
 
 @jit
 def estrin12(c, r):  # type: ignore[no-untyped-def]
-    """c[0] + c[1] r + ... + c[12] r^12 by Estrin's scheme (a short dependency chain)."""
+    """c[0] + c[1] r + ... + c[12] r^12."""
     r2 = r * r
     r4 = r2 * r2
     p03 = fma(fma(c[3], r, c[2]), r2, fma(c[1], r, c[0]))

@@ -1,11 +1,11 @@
-"""A natural logarithm that numba can vectorise (no libm call), for log-sigmoid and logit.
+"""A natural logarithm that numba can vectorise (no libm call), for softplus, log-sigmoid and logit.
 
 log(q) for q = qh + ql > 0 (a double-double) as one float64 within ~0.52 ULP
 (or, from `log_dd_parts`, as a double-double before that rounding):
 q = 2^m f with f in [√½, √2), and log f = 2 atanh(s), s = (f - 1) / (f + 1),
 |s| <= 0.1716. f - 1 is exact (Sterbenz) and s is carried as a double-double,
-so the only rounding that matters is the last addition.
-"""
+so the only rounding that matters is the last addition. `log_1_2_parts` does
+the same for q in [1, 2] (softplus's 1 + e) without taking q's exponent apart."""
 
 from __future__ import annotations
 
