@@ -152,8 +152,7 @@ def test_float32_is_the_float64_result_rounded(name: str) -> None:
     assert_same(func(x), want, x)
     # The same through the tiny arrays' ufunc and for NumPy float32 scalars.
     few = np.array([-95.0, -0.6931, 0.5, 20.0, np.nan, 0.0, 1.0, 0.25], dtype=np.float32)
-    with np.errstate(invalid="ignore"):  # logit of a value outside [0, 1] in float64
-        assert_same(func(few), func(few.astype(np.float64)).astype(np.float32), few)
+    assert_same(func(few), func(few.astype(np.float64)).astype(np.float32), few)
     scalars = np.array([func(v) for v in few])
     assert scalars.dtype == np.float32
     assert_same(scalars, func(few.astype(np.float64)).astype(np.float32), few)

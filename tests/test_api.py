@@ -163,11 +163,12 @@ def test_tiny_arrays_raise_no_floating_point_errors() -> None:
         special = np.array([0.0, np.nan, np.inf, 64.0, 64.00001, 2.0**-100, 2.0**-101], dtype)
         x = np.concatenate([magnitudes, -magnitudes, special, -special])
         with np.errstate(invalid="ignore"):  # inf % 1 is NaN: one more input
-            p = np.concatenate([np.abs(x), 1 - np.abs(x) % 1, np.array([2.0**-400, 0.5], dtype)])
+            powers = np.exp2(np.arange(-1074, 0, dtype=np.float64)).astype(dtype)
+            p = np.concatenate([np.abs(x), 1 - np.abs(x) % 1, powers, np.array([2.0**-120], dtype)])
         # Within the bounds no flag may be raised; outside, each element clears
         # all of them (so these go last, or alone).
         quiet = (np.abs(x) >= 2.0**-100) & (np.abs(x) <= 64)
-        quiet_p = (p >= 2.0**-400) & (p < 1)
+        quiet_p = (p >= 2.0**-120) & (p < 1)
         with np.errstate(all="raise"):
             for name in _loops.NAMES:
                 ufunc = _loops.get_ufunc(name)

@@ -428,7 +428,7 @@ def _exponent_and_fraction(v):  # type: ignore[no-untyped-def]
 
 @jit
 def logit_f32_fast(p):  # type: ignore[no-untyped-def]
-    """logit(p) for a float32 p as (float64 value, hard); NaN outside [0, 1], NaN passes."""
+    """logit(p) for a float32 p as (float64 value, hard); NaN for NaN and outside [0, 1]."""
     a, f_p = _exponent_and_fraction(p)
     b, f_o = _exponent_and_fraction(1.0 - p)
     up = f_p >= 1.5 * f_o
@@ -451,6 +451,7 @@ _K_SMALL_E = -30.0
 # The log's path needs no 2^k below this: x <= 0 takes the tiny branch there,
 # and x > 0 has k >= -58 up to x = 40, above which softplus(x) = x.
 _K_LOG_FLOOR = -60.0
+_K_NORMAL = -1022.0  # 2^k for e/2 (below, e/2 < 2^-1023 changes nothing)
 
 
 @jit
@@ -474,9 +475,9 @@ def softplus_f64(x):  # type: ignore[no-untyped-def]
     s, s_lo = two_sum(x, hi)
     y = s + (s_lo + lo) if x > 0.0 else hi + lo
     # x <= 0 with tiny e: e - e²/2 = 2^k (mh + ml + pl)(1 - e/2), scaled in one
-    # rounding; below k = -60, where eh is not e, e/2 < 2^-61 is left out (under
-    # 2^-8 ULP). For x > 0, x >= 20.8 there dwarfs the cancellation in log(1 + e).
-    half_e = 0.5 * eh if k >= _K_LOG_FLOOR else 0.0
+    # rounding (e/2 is tiny, but it can decide a tie). For x > 0, x >= 20.8
+    # there dwarfs the cancellation in log(1 + e).
+    half_e = 0.5 * mh * pow2(k if k > _K_NORMAL else _K_NORMAL)
     tiny = scale(mh + ((ml + pl) - mh * half_e), k)
     y = tiny if (k < _K_SMALL_E) & (x <= 0.0) else y
     y = x if x > _SOFTPLUS_IS_X else y  # (also keeps softplus(inf) = inf)
@@ -485,10 +486,15 @@ def softplus_f64(x):  # type: ignore[no-untyped-def]
 
 @jit
 def logit_f64(p):  # type: ignore[no-untyped-def]
-    """log(p / (1 - p)), with 1 - p and the ratio as double-doubles so that one log rounds."""
+    """log(p / (1 - p)), with 1 - p and the ratio as double-doubles so that one log rounds.
+
+    The ratio takes one division: qh from the rounded reciprocal is within an
+    ulp or two, and its exact remainder times the reciprocal corrects it.
+    """
     oh, ol = two_sum(1.0, -p)
-    qh = p / oh
-    ql = (fma(-qh, oh, p) - qh * ol) / oh
+    inverse = 1.0 / oh
+    qh = p * inverse
+    ql = (fma(-qh, oh, p) - qh * ol) * inverse
     inside = (p > 0.0) & (p < 1.0)
     y = log_dd(qh if inside else 1.0, ql if inside else 0.0)
     y = -math.inf if p == 0.0 else y

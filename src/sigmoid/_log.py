@@ -1,32 +1,25 @@
 """A natural logarithm that numba can vectorise (no libm call), for softplus, log-sigmoid and logit.
 
 log(q) for q = qh + ql > 0 (a double-double) as one float64 within ~0.52 ULP
-(or, from `log_dd_parts`, as a double-double before that rounding):
+(`log_dd`), or for q in [1, 2] as a double-double before that rounding
+(`log_1_2_parts`, softplus's log(1 + e), which has no exponent to take apart):
 q = 2^m f with f in [√½, √2), and log f = 2 atanh(s), s = (f - 1) / (f + 1),
 |s| <= 0.1716. f - 1 is exact (Sterbenz) and s is carried as a double-double,
-so the only rounding that matters is the last addition. `log_1_2_parts` does
-the same for q in [1, 2] (softplus's 1 + e) without taking q's exponent apart."""
+so the only rounding that matters is the last addition."""
 
 from __future__ import annotations
 
-from ._dd import LN2_HI, LN2_MID, estrin10, fast_two_sum, fma, from_bits, jit, to_bits
+from ._dd import LN2_HI, LN2_MID, estrin10, fast_two_sum, fma, from_bits, jit, pow2, to_bits
 
 # 2 atanh(s) = 2s + 2s³/3 + ... : the terms after 2s, 2s^(2n+1)/(2n+1) for
 # n = 1..11, by Estrin's scheme in z = s²; the first one left out is below
-# 2 * 0.1716^25 / 25 < 2^-68 * |2s|.
+# 0.1716^24 / 25 < 2^-65 of 2s.
 _ATANH = tuple(2.0 / (2 * n + 1) for n in range(1, 12))
 _SQRT2 = 1.4142135623730951
 EXPONENT_BITS = 0x7FF0000000000000
 ONE_BITS = 0x3FF0000000000000
 _TINY = 2.0**-1000  # below this, scale by 2^200 first so that f is normal
 _UP = 2.0**200
-
-
-@jit
-def log_dd(qh, ql):  # type: ignore[no-untyped-def]
-    """log(qh + ql) for finite qh > 0, |ql| <= ulp(qh), rounded once."""
-    high, low = log_dd_parts(qh, ql)
-    return high + low
 
 
 @jit
@@ -41,42 +34,43 @@ def _log_reduced_parts(m, f, f_lo):  # type: ignore[no-untyped-def]
     dh, dl = fast_two_sum(1.0, f)  # (1's exponent is at least f's)
     dl += f_lo
     inverse = 1.0 / dh
-    sh = num * inverse
+    sh = (num + f_lo) * inverse
     sl = (fma(-sh, dh, num) + fma(-sh, dl, f_lo)) * inverse
     z = sh * sh
-    low = 2.0 * sl + sh * z * estrin10(_ATANH, z) + m * LN2_MID
+    # 2 atanh(s) = 2s + s z P(z), with s³ = z (sh + 3 sl) to first order in sl
+    # (sh alone, from the rounded reciprocal, is only good to 2^-52).
+    low = fma(sh + 3.0 * sl, z * estrin10(_ATANH, z), fma(2.0, sl, m * LN2_MID))
     # m ln 2 dwarfs 2 sh when m != 0 (|2 sh| <= 0.35), and adds nothing when m = 0.
     high, err = fast_two_sum(m * LN2_HI, 2.0 * sh)
     return high, err + low
 
 
 @jit
-def log_dd_parts(qh, ql):  # type: ignore[no-untyped-def]
-    """log(qh + ql) as an unevaluated sum high + low, before its rounding.
-
-    The pair is not normalised: |low| stays below 2^-6 |high|, so that
-    high + low, or x + high then + low, rounds as the exact sum would, to
-    within ~2^-60 relative.
-    """
+def log_dd(qh, ql):  # type: ignore[no-untyped-def]
+    """log(qh + ql) for 0 < qh < 2^1000, |ql| <= ulp(qh), rounded once."""
     tiny = qh < _TINY
     q = qh * _UP if tiny else qh
     bits = to_bits(q)
-    m = ((bits & EXPONENT_BITS) >> 52) - 1023
+    e = ((bits & EXPONENT_BITS) >> 52) - 1023
     f = from_bits((bits & ~EXPONENT_BITS) | ONE_BITS)  # in [1, 2)
     big = f > _SQRT2
     f = f * 0.5 if big else f
-    m = float(m + (1 if big else 0) - (200 if tiny else 0))
-    high, low = _log_reduced_parts(m, f, 0.0)
-    # The part of q below qh scales f by (1 + ql/qh): log grows by ql/qh.
-    return high, low + ql / qh
+    e = float(e + (1 if big else 0))
+    # f = q 2^-e, and ql scaled alike (exactly, as 2^-e is normal for e <= 1022).
+    f_lo = (ql * _UP if tiny else ql) * pow2(-e)
+    high, low = _log_reduced_parts(e - (200.0 if tiny else 0.0), f, f_lo)
+    return high + low
 
 
 @jit
 def log_1_2_parts(uh, ul):  # type: ignore[no-untyped-def]
-    """log(uh + ul) for uh in [1, 2], |ul| <= ulp(uh), as high + low like `log_dd_parts`.
+    """log(uh + ul) for uh in [1, 2], |ul| <= ulp(uh), as an unevaluated sum high + low.
 
-    No exponent to take apart and no separate division for ul: only f = uh
-    or uh / 2.
+    The pair is not normalised: |low| stays below 2^-6 |high|, and high + low
+    is within ~2^-57.5 of the log (measured against mpmath), so that
+    high + low, or x + high then + low, rounds as the exact sum would but
+    for ~0.01 ULP. That holds while uh + ul - 1 is not much smaller than
+    2^-52 (softplus sends e < 2^-30.5 another way).
     """
     big = uh > _SQRT2
     m = 1.0 if big else 0.0

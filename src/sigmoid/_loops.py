@@ -360,12 +360,13 @@ NAMES = frozenset(_EACH)
 # Clearing the flags costs ~6 ns an element: only done where a flag may have
 # been raised. Between these bounds every intermediate of every kernel is a
 # normal number (measured: tiny x underflows in the polynomials' powers of x
-# below ~2^-127, r^8 in `expm1_reduced`, tiny p in logit's double-double tail
-# below ~2^-511); NaN
-# and the infinities fail the test and get their flags cleared.
+# below ~2^-127, r^8 in `expm1_reduced`; for logit, s^8 in the log's series
+# when p is a power of 2 below 2^-127, where s comes from the double-double
+# tail of p / (1 - p) alone); NaN and the infinities fail the test and get
+# their flags cleared.
 _QUIET_MIN = 2.0**-100
 _QUIET_MAX = 64.0
-_QUIET_P = 2.0**-400
+_QUIET_P = 2.0**-120
 
 
 @D.jit
