@@ -51,7 +51,7 @@ from ._dd import (
     two_prod,
     two_sum,
 )
-from ._log import EXPONENT_BITS, ONE_BITS, log_1_2_parts, log_dd
+from ._log import exponent_and_fraction, log_1_2_parts, log_dd
 
 # 1/n! for n = 3..15: e^r - 1 - r - r²/2 = r³ P(r) to 2^-68 for |r| <= 0.35.
 _P = tuple(1.0 / math.factorial(n) for n in range(3, 16))
@@ -419,18 +419,10 @@ def softplus_f32_fast(x):  # type: ignore[no-untyped-def]
 # it is 0); `f32_is_hard` flags the values near a float32 midpoint, and those
 # go through `logit_f64`.
 @jit
-def _exponent_and_fraction(v):  # type: ignore[no-untyped-def]
-    """a, f with v = 2^a f, f in [1, 2), for a normal v > 0."""
-    bits = to_bits(v)
-    a = float(((bits & EXPONENT_BITS) >> 52) - 1023)
-    return a, from_bits((bits & ~EXPONENT_BITS) | ONE_BITS)
-
-
-@jit
 def logit_f32_fast(p):  # type: ignore[no-untyped-def]
     """logit(p) for a float32 p as (float64 value, hard); NaN for NaN and outside [0, 1]."""
-    a, f_p = _exponent_and_fraction(p)
-    b, f_o = _exponent_and_fraction(1.0 - p)
+    a, f_p = exponent_and_fraction(p)
+    b, f_o = exponent_and_fraction(1.0 - p)
     up = f_p >= 1.5 * f_o
     down = f_p < 0.75 * f_o
     w = 2.0 if up else (0.5 if down else 1.0)

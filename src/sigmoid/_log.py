@@ -16,10 +16,18 @@ from ._dd import LN2_HI, LN2_MID, estrin10, fast_two_sum, fma, from_bits, jit, p
 # 0.1716^24 / 25 < 2^-65 of 2s.
 _ATANH = tuple(2.0 / (2 * n + 1) for n in range(1, 12))
 _SQRT2 = 1.4142135623730951
-EXPONENT_BITS = 0x7FF0000000000000
-ONE_BITS = 0x3FF0000000000000
+_EXPONENT_BITS = 0x7FF0000000000000
+_ONE_BITS = 0x3FF0000000000000
 _TINY = 2.0**-1000  # below this, scale by 2^200 first so that f is normal
 _UP = 2.0**200
+
+
+@jit
+def exponent_and_fraction(v):  # type: ignore[no-untyped-def]
+    """e, f with v = 2^e f, f in [1, 2), for a normal v > 0 (e as a float)."""
+    bits = to_bits(v)
+    e = float(((bits & _EXPONENT_BITS) >> 52) - 1023)
+    return e, from_bits((bits & ~_EXPONENT_BITS) | _ONE_BITS)
 
 
 @jit
@@ -49,13 +57,10 @@ def _log_reduced_parts(m, f, f_lo):  # type: ignore[no-untyped-def]
 def log_dd(qh, ql):  # type: ignore[no-untyped-def]
     """log(qh + ql) for 0 < qh < 2^1000, |ql| <= ulp(qh), rounded once."""
     tiny = qh < _TINY
-    q = qh * _UP if tiny else qh
-    bits = to_bits(q)
-    e = ((bits & EXPONENT_BITS) >> 52) - 1023
-    f = from_bits((bits & ~EXPONENT_BITS) | ONE_BITS)  # in [1, 2)
+    e, f = exponent_and_fraction(qh * _UP if tiny else qh)
     big = f > _SQRT2
     f = f * 0.5 if big else f
-    e = float(e + (1 if big else 0))
+    e = e + (1.0 if big else 0.0)
     # f = q 2^-e, and ql scaled alike (exactly, as 2^-e is normal for e <= 1022).
     f_lo = (ql * _UP if tiny else ql) * pow2(-e)
     high, low = _log_reduced_parts(e - (200.0 if tiny else 0.0), f, f_lo)
