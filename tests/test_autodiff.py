@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import sigmoid as sg
+from optional import require
 
 SIGMA_PRIME_40 = 4.248354255291589e-18  # σ'(40) in float64; y * (1 - y) gives 0
 X = np.array([-745.0, -40.0, -3.0, -0.5, 0.0, 0.25, 1.0, 1.3169578969248166, 8.0, 40.0, 700.0])
@@ -42,7 +43,7 @@ def assert_close_in_ulps(got: np.ndarray, ref: np.ndarray, bound: int = 16) -> N
 
 
 def test_torch_gradient_in_the_tail() -> None:
-    torch = pytest.importorskip("torch")
+    torch = require("torch")
     x = torch.tensor(40.0, dtype=torch.float64, requires_grad=True)
     sg.sigmoid(x).backward()
     assert x.grad.item() == SIGMA_PRIME_40
@@ -53,7 +54,7 @@ def test_torch_gradient_in_the_tail() -> None:
 
 @pytest.mark.parametrize("name", GRADIENTS)
 def test_torch_gradients_are_the_accurate_derivatives(name: str) -> None:
-    torch = pytest.importorskip("torch")
+    torch = require("torch")
     function, derivative = GRADIENTS[name]
     x = torch.tensor(X, requires_grad=True)
     function(x).sum().backward()
@@ -67,7 +68,7 @@ def test_torch_gradients_are_the_accurate_derivatives(name: str) -> None:
 
 @pytest.mark.parametrize("name", [*GRADIENTS, "logit", "sigmoid_derivative3"])
 def test_torch_gradcheck(name: str) -> None:
-    torch = pytest.importorskip("torch")
+    torch = require("torch")
     if name == "logit":
         function: Callable[..., Any] = sg.logit
         x = torch.linspace(0.01, 0.99, 9, dtype=torch.float64, requires_grad=True)
@@ -84,7 +85,7 @@ def test_torch_gradcheck(name: str) -> None:
 
 
 def test_torch_fifth_derivative_is_refused() -> None:
-    torch = pytest.importorskip("torch")
+    torch = require("torch")
     x = torch.tensor([0.5], dtype=torch.float64, requires_grad=True)
     (g,) = torch.autograd.grad(sg.sigmoid_derivative(x, order=3).sum(), x, create_graph=True)
     with pytest.raises(NotImplementedError, match="beyond the fourth"):
@@ -93,7 +94,7 @@ def test_torch_fifth_derivative_is_refused() -> None:
 
 @TORCH_OWN_WARNINGS
 def test_torch_func_transforms() -> None:
-    torch = pytest.importorskip("torch")
+    torch = require("torch")
     x = torch.tensor([-40.0, 0.0, 40.0], dtype=torch.float64)
     grads = torch.func.vmap(torch.func.grad(sg.sigmoid))(x)
     np.testing.assert_array_equal(grads.numpy(), sg.sigmoid_derivative(x.numpy()))
@@ -105,7 +106,7 @@ def test_torch_func_transforms() -> None:
 @TORCH_OWN_WARNINGS
 @pytest.mark.filterwarnings("ignore:.*autograd.*should not be instantiated:DeprecationWarning")
 def test_torch_compile_fullgraph() -> None:
-    torch = pytest.importorskip("torch")
+    torch = require("torch")
     sg.sigmoid(torch.zeros(1))  # the gradient rule exists before compiling (see README)
     compiled = torch.compile(lambda t: sg.sigmoid(t) * 2.0, fullgraph=True)
     x = torch.tensor([-3.0, 0.5, 40.0], dtype=torch.float64, requires_grad=True)
@@ -121,7 +122,7 @@ def test_torch_compile_fullgraph() -> None:
 
 @pytest.fixture
 def jax_x64() -> Any:
-    jax = pytest.importorskip("jax")
+    jax = require("jax")
     before = jax.config.jax_enable_x64
     with jax.enable_x64(True):
         yield jax
@@ -136,8 +137,8 @@ def test_jax_grad_in_the_tail(jax_x64: Any) -> None:
 
 
 def test_jax_float32_without_x64() -> None:
-    jax = pytest.importorskip("jax")
-    jnp = pytest.importorskip("jax.numpy")
+    jax = require("jax")
+    jnp = require("jax.numpy")
     grad = jax.grad(sg.sigmoid)(jnp.float32(40.0))
     assert grad.dtype == jnp.float32
     assert float(grad) == float(sg.sigmoid_derivative(np.float32(40.0)))
@@ -146,7 +147,7 @@ def test_jax_float32_without_x64() -> None:
 @pytest.mark.parametrize("name", GRADIENTS)
 def test_jax_jit_grad_vmap(jax_x64: Any, name: str) -> None:
     jax = jax_x64
-    jnp = pytest.importorskip("jax.numpy")
+    jnp = require("jax.numpy")
     function, derivative = GRADIENTS[name]
     x = jnp.asarray(X)
     grads = jax.jit(jax.vmap(jax.grad(function)))(x)

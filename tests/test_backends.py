@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 import sigmoid as sg
+from optional import require
 
 BACKENDS = ["numpy", "array_api_strict", "torch", "jax", "dask"]
 EXACT = {"numpy", "dask"}  # backends that run the compiled kernels
@@ -60,13 +61,13 @@ def xp(request: pytest.FixtureRequest) -> Iterator[Any]:
     """The array namespace of one backend; a missing backend skips (fails in CI)."""
     name = request.param
     if name == "jax":
-        jax = pytest.importorskip("jax")
+        jax = require("jax")
         with jax.enable_x64(True):
             yield importlib.import_module("jax.numpy")
         return
     if name in ("torch", "dask"):
-        pytest.importorskip(name)
-    yield pytest.importorskip(next(n for n, b in NAMESPACES.items() if b == name))
+        require(name)
+    yield require(next(n for n, b in NAMESPACES.items() if b == name))
 
 
 def backend(xp: Any) -> str:
@@ -194,7 +195,7 @@ def test_logistic_keeps_the_type(xp: Any) -> None:
 
 def test_torch_tensors_stay_on_their_device() -> None:
     # The meta device holds no data: any NumPy round trip would fail.
-    torch = pytest.importorskip("torch")
+    torch = require("torch")
     x = torch.empty(3, 4, device="meta", dtype=torch.float16)
     for func in FUNCTIONS.values():
         y = func(x)
@@ -204,7 +205,7 @@ def test_torch_tensors_stay_on_their_device() -> None:
 
 
 def test_pandas_series_and_frame_keep_their_metadata() -> None:
-    pd = pytest.importorskip("pandas")
+    pd = require("pandas")
     s = pd.Series([0.5, -1.0, 2.0], index=pd.Index(["a", "b", "c"], name="key"), name="score")
     s.attrs["unit"] = "logit"
     y = sg.sigmoid(s)
@@ -231,13 +232,13 @@ def test_pandas_series_and_frame_keep_their_metadata() -> None:
 
 
 def test_pandas_duplicate_column_names() -> None:
-    pd = pytest.importorskip("pandas")
+    pd = require("pandas")
     frame = pd.DataFrame([[0.0, 1.0]], columns=["x", "x"])
     np.testing.assert_array_equal(sg.softplus(frame).to_numpy(), sg.softplus([[0.0, 1.0]]))
 
 
 def test_xarray_keeps_coords_name_and_attrs() -> None:
-    xr = pytest.importorskip("xarray")
+    xr = require("xarray")
     a = xr.DataArray(
         np.linspace(-2, 2, 6, dtype=np.float32).reshape(2, 3),
         dims=("row", "col"),
@@ -263,8 +264,8 @@ def test_xarray_keeps_coords_name_and_attrs() -> None:
 
 
 def test_xarray_over_dask_stays_lazy() -> None:
-    xr = pytest.importorskip("xarray")
-    da = pytest.importorskip("dask.array")
+    xr = require("xarray")
+    da = require("dask.array")
     values = np.linspace(-5, 5, 12)
     a = xr.DataArray(da.from_array(values, chunks=4), dims="t", name="x")
     y = sg.log_sigmoid(a)

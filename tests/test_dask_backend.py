@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 import sigmoid as sg
+from optional import require
 
-da = pytest.importorskip("dask.array")
+da = require("dask.array")
 
 
 def explode(block: np.ndarray) -> np.ndarray:
@@ -68,7 +69,7 @@ def test_complex_is_a_type_error_before_computing() -> None:
 
 
 def test_local_cluster_with_worker_processes() -> None:
-    distributed = pytest.importorskip("distributed")
+    distributed = require("distributed")
     values = np.linspace(-50, 50, 4_000).reshape(40, 100)
     x = da.from_array(values, chunks=(10, 50))
     with (

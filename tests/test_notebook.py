@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
-nbformat = pytest.importorskip("nbformat")
-nbclient = pytest.importorskip("nbclient")
-pytest.importorskip("ipykernel")
-pytest.importorskip("sklearn")
+from optional import require
+
+nbformat = require("nbformat")
+nbclient = require("nbclient")
+require("ipykernel")
+require("sklearn")
 
 NOTEBOOK = Path(__file__).parents[1] / "notebooks" / "tour.ipynb"
 
