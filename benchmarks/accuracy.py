@@ -17,7 +17,7 @@ change and commit its output:
 truth costs up to 8 times σ's, and near 0 most of σ'' needs mpmath), which
 keeps the full run near half an hour on two cores.
 
-The truth is `sigmoid._oracle`: the function in longdouble rounded to
+The truth is the tests' oracle (`tests/oracle.py`): the function in longdouble rounded to
 float32, with mpmath wherever that value is too near a rounding midpoint.
 """
 
@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -38,7 +39,9 @@ import scipy.special
 from tqdm import tqdm
 
 import sigmoid as sg
-from sigmoid import _oracle
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+import oracle as _oracle
 
 ROOT = Path(__file__).resolve().parent.parent
 CHUNK = 1 << 22

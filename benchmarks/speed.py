@@ -4,7 +4,7 @@
     python benchmarks/speed.py --quick          # few repeats, sizes up to 10^6: a quick look
     python benchmarks/speed.py --max-size 1e7   # stop at 10^7 elements (combines with --quick)
 
-Writes docs/benchmarks.md (tables, headline, targets of issue 3, import and
+Writes docs/benchmarks.md (tables, headline, speed targets, import and
 first-call times) and docs/benchmarks.png. Within a repeat every implementation
 runs once, in turn, the starting point rotating from repeat to repeat, so that
 machine noise hits all of them alike; the tables give the median over repeats
@@ -439,7 +439,7 @@ def for_reference(name: str, res: dict[Any, Any], pairs: list[Any], op: str) -> 
 
 
 def targets(results: dict[Any, Any]) -> list[str]:
-    """The checklist of issue 3, each target with its worst case.
+    """The checklist of speed targets, each target with its worst case.
 
     Two targets get a line of context below them. Ours is held to the stricter
     reading of "faster than every peer" (with ``out=``, against torch with
@@ -650,7 +650,7 @@ def main() -> None:
         "ns per element; *over*: peer time / our time.",
         "",
     ]
-    lines += [*headline(results), "", "## Targets (issue 3), computed from the tables below", ""]
+    lines += [*headline(results), "", "## Targets, computed from the tables below", ""]
     lines += [*targets(results), "", "## Import and first call", "", *startup_lines(times), ""]
     lines += [
         "## Every function, dtype and size",

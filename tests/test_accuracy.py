@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 import pytest
 
+import oracle as _oracle
 import sigmoid as sg
-from sigmoid import _kernels, _oracle
+from sigmoid._kernels import elementwise as _kernels
 
 FUNCTIONS = {
     "sigmoid": sg.sigmoid,
@@ -89,7 +90,13 @@ def f32_sample(name: str) -> np.ndarray:
     return np.concatenate(parts)
 
 
-@pytest.mark.parametrize("name", F32_EXACT)
+# The higher derivatives sample many more ties: the quick loop leaves them out.
+_SLOW_F32 = {"sigmoid_derivative2", "sigmoid_derivative3"}
+
+
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=pytest.mark.slow) if n in _SLOW_F32 else n for n in F32_EXACT]
+)
 def test_float32_correctly_rounded(name: str) -> None:
     x = f32_sample(name)
     assert x.size > 10**6
@@ -223,6 +230,7 @@ def f64_hard_sample(name: str, n: int = 10_000) -> np.ndarray:
     return np.concatenate([x, specials])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", FUNCTIONS)
 def test_float64_ulp_bound(name: str) -> None:
     x = f64_hard_sample(name)
@@ -244,6 +252,7 @@ def test_float64_sigmoid_keeps_its_stated_bound(name: str) -> None:
     assert err.max() <= 0.8125, x[np.argmax(err)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["softplus", "log_sigmoid"])
 def test_float64_softplus_rounds_once(name: str) -> None:
     """x + log(1 + e) rounded once, and log(1 + e) for tiny e without cancellation.
@@ -272,6 +281,7 @@ def test_float64_softplus_rounds_once(name: str) -> None:
     assert err.max() <= 0.885, x[np.argmax(err)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["sigmoid_derivative2", "sigmoid_derivative3"])
 def test_float64_higher_derivatives_near_their_zeros(name: str) -> None:
     """σ'' at 0 and σ''' at ±ln(2 + √3) keep their relative accuracy where they vanish."""

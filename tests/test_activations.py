@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 import sigmoid as sg
-from sigmoid import _gelu, activations
-from sigmoid.activations import ACTIVATIONS, Activation
+from sigmoid import activations
+from sigmoid.activations import ACTIVATIONS, Activation, _gelu
 
 NAMES = list(ACTIVATIONS)
 FLOATS = [np.float16, np.float32, np.float64]

@@ -22,8 +22,9 @@ import pytest
 
 import sigmoid as sg
 from cli_support import Result, assert_user_error, run_main
-from sigmoid import _cli_eval, activations
+from sigmoid import activations
 from sigmoid.cli import COMMANDS, ExitCode, main
+from sigmoid.cli import _eval as _cli_eval
 
 
 @pytest.fixture

@@ -68,6 +68,7 @@ def test_complex_is_a_type_error_before_computing() -> None:
         sg.sigmoid(da.ones(3, dtype=np.complex128).map_blocks(explode, dtype=np.complex128))
 
 
+@pytest.mark.slow
 def test_local_cluster_with_worker_processes() -> None:
     distributed = require("distributed")
     values = np.linspace(-50, 50, 4_000).reshape(40, 100)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from sigmoid import _engine
+from sigmoid._family import FAMILY
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -17,7 +18,7 @@ def test_threaded_split_is_bit_identical(name: str, dtype: type) -> None:
     # float32 values include inputs that take the rare path.
     rng = np.random.default_rng(3)
     x = rng.uniform(-110, 110, 5 * _engine.SMALL + 123).astype(dtype)
-    loop = _engine.vector_loop(name, np.dtype(dtype))
+    loop = _engine.kernel("f32" if dtype == np.float32 else "f64", FAMILY[name])
     alone, split = np.empty_like(x), np.empty_like(x)
     loop(x, alone)
     _engine._run(loop, x, split)
@@ -26,7 +27,7 @@ def test_threaded_split_is_bit_identical(name: str, dtype: type) -> None:
 
 def test_workers_are_kept_off_the_callers_cpu() -> None:
     x = np.linspace(-5, 5, 4 * _engine.SMALL)
-    _engine._run(_engine.vector_loop("sigmoid", x.dtype), x, np.empty_like(x))
+    _engine._run(_engine.kernel("f64", FAMILY["sigmoid"]), x, np.empty_like(x))
     _engine._keep_workers_off_this_cpu()
     allowed = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()
     cpu, workers = _engine._kept_off

@@ -45,20 +45,27 @@ def test_import_pulls_in_nothing_heavy() -> None:
     assert json.loads(run_python(code)) == []
 
 
+def _directories(path: Path) -> list[Path]:
+    return [path, *(p for p in path.rglob("*") if p.is_dir())]
+
+
 def make_read_only(path: Path) -> None:
+    """Make the tree at `path` read-only, sub-packages included."""
     if os.geteuid() != 0:
-        path.chmod(0o555)
+        for directory in _directories(path):
+            directory.chmod(0o555)
         return
     # Root writes through permission bits: mark the directory immutable instead.
     if shutil.which("chattr") is None:
         pytest.skip("running as root without chattr: cannot make a read-only directory")
-    subprocess.run(["chattr", "+i", str(path)], check=True)
+    subprocess.run(["chattr", "-R", "+i", str(path)], check=True)
 
 
 def make_writable(path: Path) -> None:
     if os.geteuid() == 0:
-        subprocess.run(["chattr", "-i", str(path)], check=False)
-    path.chmod(0o755)
+        subprocess.run(["chattr", "-R", "-i", str(path)], check=False)
+    for directory in _directories(path):
+        directory.chmod(0o755)
 
 
 def test_read_only_install_still_compiles_and_caches(tmp_path: Path) -> None:
@@ -87,5 +94,50 @@ def test_read_only_install_still_compiles_and_caches(tmp_path: Path) -> None:
             assert Path(location).parent == package
     finally:
         make_writable(package)
-    assert not (package / "__pycache__").exists()
+    assert not any(package.rglob("__pycache__"))
     assert any((home / "cache").rglob("*.nbi"))  # numba's cache index, in the user's cache
+
+
+# Every kind of compiled kernel (the scalar function, both loops, the ufunc)
+# for a plain function, a mirrored one (log σ(x) = -softplus(-x)) and one on [0, 1].
+_EVERY_KIND = """
+import numpy as np
+import sigmoid as sg
+for f in (sg.sigmoid, sg.log_sigmoid, sg.logit):
+    f(0.25)                                    # one Python float
+    f(np.float32(0.25))                        # the ufunc
+    for dtype in (np.float32, np.float64):
+        f(np.full(1000, 0.25, dtype))          # the loops
+"""
+
+
+@pytest.mark.slow
+def test_a_second_process_compiles_nothing(tmp_path: Path) -> None:
+    # The generated loops' closures hold only an int, so numba finds them in
+    # its disk cache from another process: the second run loads every kernel
+    # and writes nothing (a compiled kernel would be saved, changing the cache).
+    cache = tmp_path / "numba-cache"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_")}
+    env.update(NUMBA_CACHE_DIR=str(cache), NUMBA_DEBUG_CACHE="1")
+
+    def run() -> str:
+        result = subprocess.run(
+            [sys.executable, "-c", _EVERY_KIND], capture_output=True, text=True, env=env
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    def files() -> dict[Path, tuple[int, int]]:
+        return {
+            p: (p.stat().st_size, p.stat().st_mtime_ns) for p in cache.rglob("*") if p.is_file()
+        }
+
+    first = run()
+    assert "data saved" in first
+    stored = files()
+    assert len([p for p in stored if p.suffix == ".nbc"]) >= 12  # 3 functions x 4 kinds
+    second = run()
+    assert "data saved" not in second, second
+    assert "index saved" not in second, second
+    assert "data loaded" in second
+    assert files() == stored

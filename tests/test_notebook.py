@@ -24,6 +24,7 @@ def test_notebook_is_committed_without_outputs() -> None:
     assert all(cell.outputs == [] and cell.execution_count is None for cell in code)
 
 
+@pytest.mark.slow
 def test_notebook_runs_top_to_bottom(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("MPLBACKEND", "Agg")  # the kernel inherits the environment
     notebook = nbformat.read(NOTEBOOK, as_version=4)
@@ -36,5 +37,5 @@ def test_notebook_runs_top_to_bottom(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     outputs = [output for cell in notebook.cells for output in cell.get("outputs", [])]
     assert not [output for output in outputs if output.output_type == "error"]
     images = [output for output in outputs if "image/png" in output.get("data", {})]
-    assert len(images) >= 5  # the seeds' figure, the family, vanishing, training, classifier
+    assert len(images) >= 5  # the σ figure, the family, vanishing, training, classifier
     assert outputs[-1]["text"].strip() == sys.executable

@@ -1,4 +1,4 @@
-"""The seeds' figure and the family figure, rendered with Agg."""
+"""The σ and σ' figure and the family figure, rendered with Agg."""
 
 from __future__ import annotations
 

@@ -5,8 +5,6 @@
 array([0.11920292, 0.5       , 0.88079708])
 """
 
-from __future__ import annotations
-
 from . import activations
 from ._api import (
     expit,

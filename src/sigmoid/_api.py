@@ -5,10 +5,8 @@ from __future__ import annotations
 import operator
 from typing import Any
 
-import numpy as np
-
-from . import _dispatch, _engine
-from ._validate import as_float_array, check_out
+from . import _dispatch
+from ._family import DERIVATIVE_ORDERS, FAMILY
 
 __all__ = [
     "expit",
@@ -20,62 +18,13 @@ __all__ = [
     "softplus",
 ]
 
-_DERIVATIVES = ("sigmoid", "sigmoid_derivative", "sigmoid_derivative2", "sigmoid_derivative3")
-
-
-_NUMPY_TYPES = _dispatch.NUMPY_TYPES
-
-
-# The compiled entry points, once they exist (filled by sigmoid._engine): a
-# call on one number or a few costs mostly its Python checks, so the public
-# functions look these up first.
-_SCALAR = _engine.SCALAR
-_VECTOR = _engine.VECTOR
-_SMALL = _engine.SMALL
-_UFUNCS = _engine.UFUNCS
-_SIGMOID_UFUNCS = _UFUNCS["sigmoid"]
-_TINY = _engine.TINY
-_NDARRAY = np.ndarray
-
-
-def _apply(name: str, x: Any, out: Any) -> Any:
-    kind = type(x)
-    if out is None:
-        # The commonest calls first, each as short as it can be: for one number
-        # or ten, the checks cost more than the arithmetic.
-        if kind is float:  # one Python number: the compiled scalar function, a float back
-            scalar = _SCALAR.get(name)
-            return scalar(x) if scalar is not None else _engine.evaluate_float(name, x)
-        if kind is np.float32 or kind is np.float64:  # NumPy scalars: the ufunc, a scalar back
-            return (_UFUNCS[name].get(kind) or _engine.tiny_ufunc(name))(x)
-        elif kind is np.ndarray:
-            if x.size <= _TINY and x.dtype in _VECTOR:  # float32 or float64
-                # Any shape or strides; a 0-d array gives a NumPy scalar, as NumPy does.
-                return (_UFUNCS[name].get(x.dtype) or _engine.tiny_ufunc(name))(x)
-            loops = _VECTOR.get(x.dtype)
-            if loops is not None and x.ndim == 1 and x.flags.c_contiguous:
-                loop = loops.get(name)
-                if loop is not None and len(x) < _SMALL:
-                    result = np.empty(x.shape, x.dtype)  # (faster than np.empty_like)
-                    loop(x, result)
-                    return result
-                return _engine.evaluate_vector(name, x)
-        elif kind is int and -(2**53) <= x <= 2**53:  # exactly representable
-            return _engine.evaluate_float(name, float(x))
-    elif (
-        kind is np.ndarray
-        and type(out) is np.ndarray
-        and x.size <= _TINY
-        and out.dtype == x.dtype
-        and out.shape == x.shape
-        and out.flags.c_contiguous  # numba's ufunc loops misplace a strided out (numba 0.68)
-        and out.flags.writeable  # (else the general path's error message)
-        and x.dtype in _VECTOR
-    ):  # exactly what the general path does here, overlap included
-        return (_UFUNCS[name].get(x.dtype) or _engine.tiny_ufunc(name))(x, out=out)
-    if kind in _NUMPY_TYPES:  # plain NumPy and Python input: straight to the kernels
-        return _engine.evaluate(name, as_float_array(x), None if out is None else check_out(out))
-    return _dispatch.apply(name, x, out)  # other array libraries, pandas, xarray, Dask
+_apply = _dispatch.apply
+_SIGMOID = FAMILY["sigmoid"]
+_SIGMOID_DERIVATIVE = FAMILY["sigmoid_derivative"]
+_ORDERS = tuple(FAMILY[name] for name in DERIVATIVE_ORDERS)
+_LOG_SIGMOID = FAMILY["log_sigmoid"]
+_LOGIT = FAMILY["logit"]
+_SOFTPLUS = FAMILY["softplus"]
 
 
 def sigmoid(x: Any, /, *, out: Any = None) -> Any:
@@ -134,16 +83,7 @@ def sigmoid(x: Any, /, *, out: Any = None) -> Any:
     >>> sg.sigmoid(-720.0)  # the true subnormal, not 0
     2.03...e-313
     """
-    if out is None:  # the commonest calls on a few numbers, kept to one Python frame
-        kind = type(x)
-        if kind is float and (scalar := _SCALAR.get("sigmoid")):
-            return scalar(x)
-        if kind is _NDARRAY:
-            if x.size <= _TINY and (ufunc := _SIGMOID_UFUNCS.get(x.dtype)):
-                return ufunc(x)
-        elif ufunc := _SIGMOID_UFUNCS.get(kind):  # a NumPy float32 or float64 scalar
-            return ufunc(x)
-    return _apply("sigmoid", x, out)
+    return _apply(_SIGMOID, x, out)
 
 
 expit = sigmoid
@@ -179,17 +119,15 @@ def sigmoid_derivative(x: Any, /, *, order: int = 1, out: Any = None) -> Any:
     >>> sg.sigmoid_derivative(1.0, order=2)
     -0.09085774767294841
     """
-    if out is None and type(x) is float and type(order) is int and order == 1:
-        scalar = _SCALAR.get(_DERIVATIVES[1])
-        if scalar is not None:
-            return scalar(x)
+    if type(order) is int and order == 1:  # the common case, without the checks below
+        return _apply(_SIGMOID_DERIVATIVE, x, out)
     try:
         n = operator.index(order)
     except TypeError:
         raise TypeError(f"order must be an integer, not {type(order).__name__}") from None
-    if isinstance(order, bool) or not 0 <= n < len(_DERIVATIVES):
+    if isinstance(order, bool) or not 0 <= n < len(_ORDERS):
         raise ValueError(f"order must be 0, 1, 2 or 3, not {order!r}")
-    return _apply(_DERIVATIVES[n], x, out)
+    return _apply(_ORDERS[n], x, out)
 
 
 def log_sigmoid(x: Any, /, *, out: Any = None) -> Any:
@@ -207,9 +145,7 @@ def log_sigmoid(x: Any, /, *, out: Any = None) -> Any:
 
     As for `softplus`, a float32 result is the float64 one rounded once.
     """
-    if out is None and type(x) is float and (scalar := _SCALAR.get("log_sigmoid")):
-        return scalar(x)
-    return _apply("log_sigmoid", x, out)
+    return _apply(_LOG_SIGMOID, x, out)
 
 
 def logit(p: Any, /, *, out: Any = None) -> Any:
@@ -225,9 +161,7 @@ def logit(p: Any, /, *, out: Any = None) -> Any:
     >>> sg.logit([0.0, 0.25, 1.0])
     array([      -inf, -1.09861229,        inf])
     """
-    if out is None and type(p) is float and (scalar := _SCALAR.get("logit")):
-        return scalar(p)
-    return _apply("logit", p, out)
+    return _apply(_LOGIT, p, out)
 
 
 def softplus(x: Any, /, *, out: Any = None) -> Any:
@@ -250,9 +184,7 @@ def softplus(x: Any, /, *, out: Any = None) -> Any:
     >>> sg.softplus(x) == np.float32(sg.softplus(np.float64(x)))
     np.True_
     """
-    if out is None and type(x) is float and (scalar := _SCALAR.get("softplus")):
-        return scalar(x)
-    return _apply("softplus", x, out)
+    return _apply(_SOFTPLUS, x, out)
 
 
 def logistic(x: Any, /, *, L: float = 1.0, k: float = 1.0, x0: float = 0.0) -> Any:
@@ -277,7 +209,7 @@ def logistic(x: Any, /, *, L: float = 1.0, k: float = 1.0, x0: float = 0.0) -> A
         x = float(x)
         arr: Any = x
     else:
-        arr = as_float_array(x) if type(x) in _NUMPY_TYPES else _dispatch.as_floating(x)
+        arr = _dispatch.as_floating(x)
     if params["x0"] != 0.0:
         arr = arr - params["x0"]
     if params["k"] != 1.0:

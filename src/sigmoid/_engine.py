@@ -1,8 +1,11 @@
-"""Run one compiled loop over a NumPy array with NumPy ufunc semantics.
+"""The NumPy engine: the compiled kernels with NumPy ufunc semantics.
 
-`evaluate` takes an already checked floating array and does what a NumPy
-ufunc does around its inner loop: picks the loop for the dtype (float16 goes
-through the float64 loop and is rounded once; longdouble through NumPy),
+`evaluate` is the one entry point for NumPy arrays and scalars, Python
+numbers and lists. It checks the input, gets the compiled kernel
+(`kernel`, built on first use from `sigmoid._kernels.loops`) and does what a
+NumPy ufunc does around its inner loop: picks the loop for the dtype (float16
+goes through the float64 loop and is rounded once; longdouble through
+`sigmoid._backends.longdouble`), splits large arrays over threads,
 makes the data contiguous without copying when it already is (C or Fortran
 order), honours ``out=`` (broadcasting to it, casting like ``same_kind``,
 in place), returns NumPy scalars for 0-d results, and never emits a
@@ -11,7 +14,6 @@ floating-point warning.
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import ctypes
 import functools
@@ -22,9 +24,12 @@ from typing import Any, Literal
 
 import numpy as np
 
-from . import _longdouble
+from ._backends import longdouble
+from ._family import FAMILY, Function
+from ._validate import as_float_array, check_out
 
-_SUFFIX: dict[np.dtype, str] = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}
+__all__ = ["SMALL", "TINY", "evaluate", "kernel", "thread_count"]
+
 _F64 = np.dtype(np.float64)
 # Below this many elements per thread, handing work to another thread costs
 # more than it saves (a hand-off is ~20 µs; an element ~1-3 ns).
@@ -38,75 +43,36 @@ TINY = 32
 # Slices start on a multiple of this, so threads never share a cache line.
 _ALIGN = 1024
 
-
-# Compiled functions by (name, dtype suffix), filled on first use: a dict
-# lookup is all a call pays once a loop exists.
-_compiled: dict[tuple[str, str], Any] = {}
-
-
-def _loop(name: str, suffix: str) -> Any:
-    loop = _compiled.get((name, suffix))
-    if loop is None:
-        # Importing _loops imports numba (about a second): only on first use.
-        from . import _loops
-
-        if suffix == "scalar":  # float -> float
-            dispatcher = _loops.get_scalar(name)
-        else:
-            dispatcher = _loops.get_loop(name, suffix)
-        # Each has exactly one signature: call its compiled entry point directly
-        # and skip the dispatcher's type matching (half the cost of a small
-        # call). The callers here pass exactly that signature's types: 1-D
-        # C-contiguous arrays of the loop's dtype, or a float.
-        loop = dispatcher.overloads[dispatcher.signatures[0]].entry_point
-        _compiled[name, suffix] = loop
-    return loop
+# The compiled kernels by kind, then by function index; None until first use.
+# A call on one number or a few costs mostly its Python checks, so the fast
+# paths in `evaluate` read these lists directly.
+_KERNELS: dict[str, list[Any]] = {
+    kind: [None] * len(FAMILY) for kind in ("scalar", "f32", "f64", "ufunc")
+}
+_SCALAR = _KERNELS["scalar"]
+_UFUNC = _KERNELS["ufunc"]
+_LOOP = {np.dtype(np.float32): _KERNELS["f32"], _F64: _KERNELS["f64"]}
+_KIND = {np.dtype(np.float32): "f32", _F64: "f64"}
 
 
-# The compiled entry points by function name, for the two calls whose whole
-# cost is overhead: one Python float, and a small 1-D float64/float32 array.
-SCALAR: dict[str, Any] = {}
-VECTOR: dict[np.dtype, dict[str, Any]] = {np.dtype(np.float32): {}, np.dtype(np.float64): {}}
+def kernel(kind: str, function: Function) -> Any:
+    """The compiled kernel of this kind ("scalar", "f32", "f64", "ufunc"), built on first use.
 
+    For the loops and the scalar function this is the compiled entry point of
+    their one signature: calling it skips the dispatcher's type matching (half
+    the cost of a small call). Callers pass exactly that signature's types:
+    1-D C-contiguous arrays of the loop's dtype, or a float.
+    """
+    built = _KERNELS[kind][function.index]
+    if built is None:
+        # Importing the loops imports numba (about a second): only on first use.
+        from ._kernels import loops
 
-# The ufuncs for tiny arrays and NumPy scalars, by function name, then by the
-# array's dtype or the scalar's type: float32 and float64 share one ufunc, and
-# no other dtype or type is a key. (A dtype and its scalar type compare equal
-# but hash differently: they are two keys.)
-UFUNCS: collections.defaultdict[str, dict[Any, np.ufunc]] = collections.defaultdict(dict)
-
-
-def tiny_ufunc(name: str) -> np.ufunc:
-    """The NumPy ufunc for name (float32 and float64 loops), kept in UFUNCS."""
-    from . import _loops
-
-    ufunc = _loops.get_ufunc(name)
-    UFUNCS[name].update(dict.fromkeys([*_SUFFIX, np.float32, np.float64], ufunc))
-    return ufunc
-
-
-def evaluate_float(name: str, x: float) -> float:
-    """name(x) for one Python float, through the compiled scalar function."""
-    scalar = SCALAR[name] = _loop(name, "scalar")
-    result: float = scalar(x)
-    return result
-
-
-def vector_loop(name: str, dtype: np.dtype) -> Any:
-    """The compiled loop for name and a float32 or float64 dtype, kept in VECTOR."""
-    loop = VECTOR[dtype][name] = _loop(name, _SUFFIX[dtype])
-    return loop
-
-
-def evaluate_vector(name: str, arr: np.ndarray) -> np.ndarray:
-    """name(arr) for a 1-D C-contiguous float32 or float64 array, into a new array."""
-    loop = VECTOR[arr.dtype].get(name) or vector_loop(name, arr.dtype)
-    result = np.empty_like(arr)
-    if arr.size < SMALL:
-        loop(arr, result)
-    else:
-        _run(loop, arr, result)
-    return result
+        built = loops.build(kind, function)
+        if kind != "ufunc":
+            built = built.overloads[built.signatures[0]].entry_point
+        _KERNELS[kind][function.index] = built
+    return built
 
 
 @functools.cache
@@ -202,14 +168,14 @@ def _run(loop: Any, src: np.ndarray, dst: np.ndarray) -> None:
         future.result()
 
 
-def _compute(name: str, arr: np.ndarray, dest: np.ndarray | None = None) -> np.ndarray:
-    """name(arr) in arr's dtype, into `dest` (C-contiguous, same dtype) or a new array."""
+def _compute(function: Function, arr: np.ndarray, dest: np.ndarray | None = None) -> np.ndarray:
+    """function(arr) in arr's dtype, into `dest` (C-contiguous, same dtype) or a new array."""
     dtype = arr.dtype
-    if dtype == np.longdouble and dtype not in _SUFFIX:
-        result = _longdouble.evaluate(name, arr)
-    elif dtype not in _SUFFIX:  # float16: one rounding of the float64 result
+    if dtype == np.longdouble and dtype not in _KIND:
+        result = longdouble.evaluate(function, arr)
+    elif dtype not in _KIND:  # float16: one rounding of the float64 result
         with np.errstate(all="ignore"):  # underflow to float16 subnormals is the point
-            result = _compute(name, arr.astype(_F64)).astype(dtype)
+            result = _compute(function, arr.astype(_F64)).astype(dtype)
     else:
         order: Literal["C", "F"] = "C"
         if dest is None:
@@ -218,7 +184,8 @@ def _compute(name: str, arr: np.ndarray, dest: np.ndarray | None = None) -> np.n
             dest = np.empty(arr.shape, dtype=dtype, order=order)
         if arr.size:
             # ravel is a view when arr is contiguous in that order, else one copy.
-            _run(_loop(name, _SUFFIX[dtype]), arr.ravel(order=order), dest.ravel(order=order))
+            loop = kernel(_KIND[dtype], function)
+            _run(loop, arr.ravel(order=order), dest.ravel(order=order))
         return dest
     if dest is None:
         return result
@@ -226,13 +193,57 @@ def _compute(name: str, arr: np.ndarray, dest: np.ndarray | None = None) -> np.n
     return dest
 
 
-def evaluate(name: str, arr: np.ndarray, out: np.ndarray | None) -> Any:
-    """name(arr) with ufunc semantics; `arr` is a floating array, `out` checked."""
+def evaluate(function: Function, x: Any, out: Any = None) -> Any:
+    """function(x) with NumPy ufunc semantics, for NumPy and Python input.
+
+    The commonest calls come first, each as short as it can be: for one
+    number or ten, the checks cost more than the arithmetic.
+
+    >>> from sigmoid._family import FAMILY
+    >>> evaluate(FAMILY["sigmoid"], [0.0, 40.0])
+    array([0.5, 1. ])
+    """
+    kind = type(x)
+    index = function.index
     if out is None:
-        if arr.dtype in VECTOR and arr.ndim == 1 and arr.flags.c_contiguous:
-            return evaluate_vector(name, arr)
-        result = _compute(name, arr)
+        if kind is float:  # one Python number: the compiled scalar function, a float back
+            return (_SCALAR[index] or kernel("scalar", function))(x)
+        if kind is np.ndarray:
+            loops = _LOOP.get(x.dtype)  # float32 or float64
+            if loops is not None:
+                if x.size <= TINY:  # any shape or strides; 0-d gives a scalar, as NumPy does
+                    return (_UFUNC[index] or kernel("ufunc", function))(x)
+                if x.ndim == 1 and x.flags.c_contiguous:
+                    loop = loops[index] or kernel(_KIND[x.dtype], function)
+                    result = np.empty(x.shape, x.dtype)  # (faster than np.empty_like)
+                    if x.size < SMALL:
+                        loop(x, result)
+                    else:
+                        _run(loop, x, result)
+                    return result
+        elif kind is np.float32 or kind is np.float64:  # NumPy scalars: the ufunc, a scalar back
+            return (_UFUNC[index] or kernel("ufunc", function))(x)
+        elif kind is int and -(2**53) <= x <= 2**53:  # exactly representable
+            return (_SCALAR[index] or kernel("scalar", function))(float(x))
+        arr = as_float_array(x)
+        result = _compute(function, arr)
         return result[()] if result.ndim == 0 else result
+    if (
+        kind is np.ndarray
+        and type(out) is np.ndarray
+        and x.size <= TINY
+        and out.dtype == x.dtype
+        and out.shape == x.shape
+        and out.flags.c_contiguous  # numba's ufunc loops misplace a strided out (numba 0.68)
+        and out.flags.writeable  # (else the general path's error message)
+        and x.dtype in _LOOP
+    ):  # exactly what the general path does here, overlap included
+        return (_UFUNC[index] or kernel("ufunc", function))(x, out=out)
+    return _evaluate_into(function, as_float_array(x), check_out(out))
+
+
+def _evaluate_into(function: Function, arr: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """function(arr) into `out`, broadcasting and casting like a ufunc's ``out=``."""
     if out.shape != arr.shape:
         try:
             arr = np.broadcast_to(arr, out.shape)
@@ -246,8 +257,8 @@ def evaluate(name: str, arr: np.ndarray, out: np.ndarray | None) -> Any:
         arr = arr.astype(out.dtype, copy=False)  # compute in the wider type, as NumPy does
     direct = out.dtype == arr.dtype and out.flags.c_contiguous and not np.may_share_memory(arr, out)
     if direct:
-        _compute(name, arr, out)
+        _compute(function, arr, out)
     else:  # in place, strided or narrowing: through one temporary
         with np.errstate(all="ignore"):  # narrowing may underflow, by design
-            np.copyto(out, _compute(name, arr), casting="same_kind")
+            np.copyto(out, _compute(function, arr), casting="same_kind")
     return out

@@ -1,4 +1,4 @@
-"""Figures: the seeds' σ and σ' plot, and the activation family side by side.
+"""Figures: the classic σ and σ' plot, and the activation family side by side.
 
 matplotlib is imported inside the functions only, so ``import sigmoid`` never
 pulls it in. Every function draws on the ``Axes`` it is given, or on a new
@@ -30,9 +30,9 @@ __all__ = ["FamilyArtists", "SigmoidLines", "plot_family", "plot_sigmoid"]
 
 SIGMOID_COLOR = "#307EC7"
 DERIVATIVE_COLOR = "#9621E2"
-STEP = 0.01  # the seeds' grid: np.arange(-6, 6, 0.01)
+STEP = 0.01  # the classic grid: np.arange(-6, 6, 0.01)
 DEFAULT_FAMILY = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "silu", "gelu")
-# The seeds' blue for σ; the rest from matplotlib's "tab10", in registry order.
+# The classic blue for σ; the rest from matplotlib's "tab10", in registry order.
 _FAMILY_COLORS = {
     "sigmoid": SIGMOID_COLOR,
     "tanh": "#ff7f0e",
@@ -72,7 +72,7 @@ def _new_axes(ncols: int, figsize: tuple[float, float]) -> list[Axes]:
 
 
 def _centre_spines(ax: Axes, x_range: tuple[float, float]) -> None:
-    """The seeds' look: axes crossing at the origin, no box."""
+    """The classic look: axes crossing at the origin, no box."""
     if x_range[0] < 0 < x_range[1]:
         ax.spines["left"].set_position(("data", 0.0))
     ax.spines["bottom"].set_position(("data", 0.0))
@@ -95,7 +95,7 @@ def plot_sigmoid(
     x_range: tuple[float, float] = (-6.0, 6.0),
     derivative: bool = True,
 ) -> SigmoidLines:
-    """Draw the seeds' figure: σ and σ' on x = -6, -5.99, ..., 5.99 with centred axes.
+    """Draw the classic figure: σ and σ' on x = -6, -5.99, ..., 5.99 with centred axes.
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""The lab: the seeds' claims about σ measured, in NumPy, with the package's own derivatives.
+"""The lab: the classic claims about σ measured, in NumPy, with the package's own derivatives.
 
 - `measure_vanishing`: each hidden layer's weight-gradient norm at initialisation,
   per activation (σ's shrinks about 4x per layer; tanh's and ReLU's hardly).

@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sigmoid import activations
-from sigmoid._cli_common import CliError, ExitCode, check_input_file
-from sigmoid._cli_figures import _save as save_figure  # atomic, no date in the file
-from sigmoid._cli_figures import figure_format
+from sigmoid.cli._common import CliError, ExitCode, check_input_file
+from sigmoid.cli._figures import _save as save_figure  # atomic, no date in the file
+from sigmoid.cli._figures import figure_format
 from sigmoid.lab import _arguments, classifier, data, training, vanishing
 
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@ activation ``f`` from `sigmoid.activations`, then one output unit whose logit
 z gives the probability ``sg.sigmoid(z)``. The loss is the mean binary
 cross-entropy written with ``sg.log_sigmoid``, so it stays finite for any
 logit. The backward pass multiplies by ``f'`` (``act.derivative``; for σ that
-is ``sg.sigmoid_derivative``) at every layer: the product the seeds blame for
+is ``sg.sigmoid_derivative``) at every layer: the product the textbooks blame for
 vanishing gradients.
 
 Examples

@@ -17,7 +17,7 @@ from typing import Any, Literal, TextIO
 
 import numpy as np
 
-from sigmoid._cli_common import CliError, ExitCode, atomic_output
+from sigmoid.cli._common import CliError, ExitCode, atomic_output
 
 __all__ = [
     "chunks",

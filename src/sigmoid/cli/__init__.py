@@ -26,8 +26,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 
-from sigmoid import _cli_eval, _cli_figures
-from sigmoid._cli_common import CliError, ExitCode
+from sigmoid.cli import _eval, _figures
+from sigmoid.cli._common import CliError, ExitCode
 from sigmoid.lab import cli as _cli_lab
 
 __all__ = ["COMMANDS", "Command", "ExitCode", "build_parser", "main"]
@@ -54,8 +54,8 @@ COMMANDS: tuple[Command, ...] = (
   seq 1 5 | sigmoid eval -f logit   numbers from standard input
   sigmoid eval -i big.npy -o out.npy          streamed in chunks
   sigmoid eval -i data.csv --column score -o scored.csv""",
-        _cli_eval.add_eval_arguments,
-        _cli_eval.run_eval,
+        _eval.add_eval_arguments,
+        _eval.run_eval,
     ),
     Command(
         "plot",
@@ -63,8 +63,8 @@ COMMANDS: tuple[Command, ...] = (
         """examples:
   sigmoid plot                       writes sigmoid.png
   sigmoid plot -o sigmoid.svg --range -10 10 --no-derivative""",
-        _cli_figures.add_plot_arguments,
-        _cli_figures.run_plot,
+        _figures.add_plot_arguments,
+        _figures.run_plot,
     ),
     Command(
         "compare",
@@ -73,8 +73,8 @@ COMMANDS: tuple[Command, ...] = (
   sigmoid compare                    all activations, writes family.png
   sigmoid compare sigmoid tanh relu -o family.pdf
   sigmoid compare --no-figure        the table only""",
-        _cli_figures.add_compare_arguments,
-        _cli_figures.run_compare,
+        _figures.add_compare_arguments,
+        _figures.run_compare,
     ),
     Command(
         "lab",

@@ -3,7 +3,7 @@
 Used where a float32 result cannot be rounded safely from the fast float64
 value (about 1 input in 10^7). Nothing here needs to be fast; it needs to be right:
 every double-double operation is accurate to ~2^-104 and e^t comes from a
-25-term Taylor series (see `sigmoid._dd.exp_full`).
+25-term Taylor series (see `sigmoid._kernels.dd.exp_full`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import math
 
 import numba
 
-from ._dd import dd_add, dd_div, dd_mul, exp_full, scale
+from .dd import dd_add, dd_div, dd_mul, exp_full, scale
 
 # Called from the loops' fix-up passes, but not forced inline: they are cold.
 jit = numba.njit(cache=True, error_model="numpy", nogil=True)
@@ -62,22 +62,22 @@ def exact_parts(x):  # type: ignore[no-untyped-def]
 
 @jit
 def sigmoid_exact(x):  # type: ignore[no-untyped-def]
-    """σ(x) = 2^k (hi + lo) to ~2^-100."""
+    """σ(x) = 2^k (hi + lo) as (k, hi, lo, 1.0), to ~2^-100."""
     k, _, _, mh, ml, _, _, dh, dl = exact_parts(x)
     if x < 0.0:
         qh, ql = dd_div(mh, ml, dh, dl)
-        return k, qh, ql
+        return k, qh, ql, 1.0
     qh, ql = dd_div(1.0, 0.0, dh, dl)
-    return 0.0, qh, ql
+    return 0.0, qh, ql, 1.0
 
 
 @jit
 def sigmoid_derivative_exact(x):  # type: ignore[no-untyped-def]
-    """σ'(x) = e / (1 + e)² = 2^k (hi + lo) to ~2^-100."""
+    """σ'(x) = e / (1 + e)² = 2^k (hi + lo) as (k, hi, lo, 1.0), to ~2^-100."""
     k, _, _, mh, ml, _, _, dh, dl = exact_parts(x)
     sh, sl = dd_mul(dh, dl, dh, dl)
     qh, ql = dd_div(mh, ml, sh, sl)
-    return k, qh, ql
+    return k, qh, ql, 1.0
 
 
 @jit
@@ -103,7 +103,7 @@ def sigmoid_derivative2_exact(x):  # type: ignore[no-untyped-def]
 
 @jit
 def sigmoid_derivative3_exact(x):  # type: ignore[no-untyped-def]
-    """Third derivative e (e² - 4e + 1) / (1 + e)⁴ as (k, hi, lo), to ~2^-100."""
+    """Third derivative e (e² - 4e + 1) / (1 + e)⁴ as (k, hi, lo, 1.0), to ~2^-100."""
     k, _, _, mh, ml, eh, el, dh, dl = exact_parts(x)
     gh, gl = dd_mul(eh, el, eh, el)
     gh, gl = dd_add(gh, gl, 1.0, 0.0)
@@ -112,4 +112,4 @@ def sigmoid_derivative3_exact(x):  # type: ignore[no-untyped-def]
     ch, cl = dd_mul(dh, dl, dh, dl)
     ch, cl = dd_mul(ch, cl, ch, cl)
     qh, ql = dd_div(nh, nl, ch, cl)
-    return k, qh, ql
+    return k, qh, ql, 1.0

@@ -21,21 +21,9 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from ._agnostic import FORMULAS
+from sigmoid._family import FAMILY
 
-__all__ = ["DERIVATIVES", "implementation"]
-
-#: d/dx name(x) = derivative(-x if flip else x), as (derivative, flip).
-DERIVATIVES: dict[str, tuple[str, bool]] = {
-    "sigmoid": ("sigmoid_derivative", False),
-    "sigmoid_derivative": ("sigmoid_derivative2", False),
-    "sigmoid_derivative2": ("sigmoid_derivative3", False),
-    "sigmoid_derivative3": ("sigmoid_derivative4", False),
-    "sigmoid_derivative4": ("sigmoid_derivative5", False),  # which raises: see _agnostic
-    "softplus": ("sigmoid", False),
-    "log_sigmoid": ("sigmoid", True),  # d/dx log σ(x) = σ(-x)
-    "logit": ("logit_derivative", False),
-}
+__all__ = ["implementation"]
 
 # Built once per (name, namespace), in a plain dict keyed by strings rather than
 # functools.cache keyed by modules, so that torch.compile can read it.
@@ -65,18 +53,19 @@ def _build(xp: Any) -> None:
     from array_api_compat import is_jax_namespace, is_torch_namespace
 
     torch_classes = _torch_functions(xp) if is_torch_namespace(xp) else None
-    for name, formula in FORMULAS.items():
-        function: Callable[[Any], Any] = functools.partial(formula, xp=xp)
-        if name in DERIVATIVES and torch_classes is not None:
+    for name, entry in FAMILY.items():
+        function: Callable[[Any], Any] = functools.partial(entry.formula, xp=xp)
+        if entry.derivative is not None and torch_classes is not None:
             function = _torch_rule(torch_classes, name)
-        elif name in DERIVATIVES and is_jax_namespace(xp):
+        elif entry.derivative is not None and is_jax_namespace(xp):
             function = _jax_function(name, xp)
         _IMPLEMENTATIONS[name, xp.__name__] = function
 
 
 def _derivative(name: str, xp: Any, x: Any) -> Any:
-    derivative, flip = DERIVATIVES[name]
-    return implementation(derivative, xp)(-x if flip else x)
+    entry = FAMILY[name]
+    assert entry.derivative is not None  # only functions with a rule get here
+    return implementation(entry.derivative, xp)(-x if entry.flip else x)
 
 
 def _torch_rule(classes: tuple[Any, Any], name: str) -> Callable[[Any], Any]:
@@ -96,14 +85,14 @@ def _torch_functions(xp: Any) -> tuple[Any, Any]:
     torch: Any = sys.modules["torch"]
 
     class LogisticFunction(torch.autograd.Function):  # type: ignore[misc]
-        """FORMULAS[name](x) with the derivative rule from DERIVATIVES, for any name."""
+        """FAMILY[name]'s formula at x, with its derivative as the gradient rule, for any name."""
 
         # forward without ctx (setup_context apart) lets torch.func (vmap, grad) use it.
         generate_vmap_rule = True
 
         @staticmethod
         def forward(x: Any, name: str) -> Any:
-            return FORMULAS[name](x, xp)
+            return FAMILY[name].formula(x, xp)
 
         @staticmethod
         def setup_context(ctx: Any, inputs: tuple[Any, str], output: Any) -> None:
@@ -129,7 +118,7 @@ def _torch_functions(xp: Any) -> tuple[Any, Any]:
 
 def _jax_function(name: str, xp: Any) -> Callable[[Any], Any]:
     jax: Any = sys.modules["jax"]
-    formula = FORMULAS[name]
+    formula = FAMILY[name].formula
 
     def function(x: Any) -> Any:
         return formula(x, xp)

@@ -1,4 +1,4 @@
-"""The reference oracle shared by the tests and `benchmarks/accuracy.py` (needs mpmath).
+"""The reference oracle shared by the tests and the benchmarks (needs mpmath).
 
 Two references, independent of the compiled kernels:
 
@@ -13,6 +13,7 @@ Two references, independent of the compiled kernels:
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from collections.abc import Callable
@@ -20,28 +21,18 @@ from collections.abc import Callable
 import mpmath
 import numpy as np
 
+from sigmoid._family import FAMILY
+
 __all__ = ["correctly_rounded", "exact", "reference", "ulp_error"]
 
 _DPS = 60
 
 
-def _mp_sigmoid_derivative(x: mpmath.mpf, order: int) -> mpmath.mpf:
-    u = mpmath.exp(-abs(x))  # σ^(n) from u = e^-|x| <= 1: no overflow at any x
-    if order == 1:
-        return u / (1 + u) ** 2
-    if order == 2:  # σ'' = -sign(x) u (1 - u) / (1 + u)³, 1 - u = -expm1(-|x|)
-        return mpmath.sign(x) * u * mpmath.expm1(-abs(x)) / (1 + u) ** 3
-    return u * (u * u - 4 * u + 1) / (1 + u) ** 4
-
-
+# The true functions, from the family's table: reference(mpmath, x).
 _MP_FUNCTIONS: dict[str, Callable[[mpmath.mpf], mpmath.mpf]] = {
-    "sigmoid": lambda x: 1 / (1 + mpmath.exp(-x)),
-    "sigmoid_derivative": lambda x: _mp_sigmoid_derivative(x, 1),
-    "sigmoid_derivative2": lambda x: _mp_sigmoid_derivative(x, 2),
-    "sigmoid_derivative3": lambda x: _mp_sigmoid_derivative(x, 3),
-    "softplus": lambda x: mpmath.log1p(mpmath.exp(x)),
-    "log_sigmoid": lambda x: -mpmath.log1p(mpmath.exp(-x)),
-    "logit": lambda p: mpmath.log(p / (1 - p)),
+    name: functools.partial(function.reference, mpmath)
+    for name, function in FAMILY.items()
+    if function.reference is not None
 }
 
 NAMES = tuple(_MP_FUNCTIONS)
@@ -81,12 +72,7 @@ def exact(name: str, x: float | np.floating) -> mpmath.mpf | float:
 
 
 def _limit(name: str, x: float) -> float:
-    positive = x > 0
-    return {
-        "sigmoid": 1.0 if positive else 0.0,
-        "softplus": np.inf if positive else 0.0,
-        "log_sigmoid": 0.0 if positive else -np.inf,
-    }.get(name, 0.0)
+    return FAMILY[name].limits[x > 0]
 
 
 def _exact_mpf(value: float | np.floating) -> mpmath.mpf:

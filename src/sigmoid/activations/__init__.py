@@ -2,7 +2,7 @@
 
 Every `Activation` carries its function and derivative (NumPy, vectorised,
 never warning, keeping the input's dtype) and, as data, the properties the
-seeds argue about: the output range, whether outputs are zero-centred, the
+textbooks compare: the output range, whether outputs are zero-centred, the
 largest slope (σ' never exceeds 1/4, one cause of vanishing gradients) and
 whether it saturates.
 
@@ -27,7 +27,7 @@ from types import MappingProxyType
 from typing import Any
 
 from sigmoid import _api
-from sigmoid._activation_functions import (
+from sigmoid.activations._functions import (
     elu,
     elu_derivative,
     gelu,

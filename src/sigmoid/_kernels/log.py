@@ -9,7 +9,7 @@ so the only rounding that matters is the last addition."""
 
 from __future__ import annotations
 
-from ._dd import LN2_HI, LN2_MID, estrin10, fast_two_sum, fma, from_bits, jit, pow2, to_bits
+from .dd import LN2_HI, LN2_MID, estrin10, fast_two_sum, fma, from_bits, jit, pow2, to_bits
 
 # 2 atanh(s) = 2s + 2s³/3 + ... : the terms after 2s, 2s^(2n+1)/(2n+1) for
 # n = 1..11, by Estrin's scheme in z = s²; the first one left out is below

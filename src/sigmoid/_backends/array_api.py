@@ -21,9 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["FORMULAS", "as_floating", "evaluate"]
-
-Formula = Callable[..., Any]  # formula(x, xp)
+__all__ = ["as_floating", "evaluate"]  # and the formulas, which sigmoid._family names
 
 # σ''' has zeros where e = exp(-|x|) = 2 - √3, at |x| = A = ln(2 + √3); A split
 # into hi + lo in the working precision keeps σ''' relatively accurate up to them.
@@ -35,17 +33,17 @@ _A_SPLIT = {
 }
 
 
-def _sigmoid(x: Any, xp: Any) -> Any:
+def sigmoid(x: Any, xp: Any) -> Any:
     e = xp.exp(-xp.abs(x))
     return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
-def _sigmoid_derivative(x: Any, xp: Any) -> Any:
+def sigmoid_derivative(x: Any, xp: Any) -> Any:
     e = xp.exp(-xp.abs(x))
     return e / ((1 + e) * (1 + e))
 
 
-def _sigmoid_derivative2(x: Any, xp: Any) -> Any:
+def sigmoid_derivative2(x: Any, xp: Any) -> Any:
     # σ'' = -sign(x) e (1 - e) / (1 + e)³, with 1 - e = -expm1(-|x|) exact near 0.
     e = xp.exp(-xp.abs(x))
     d = 1 + e
@@ -53,7 +51,7 @@ def _sigmoid_derivative2(x: Any, xp: Any) -> Any:
     return xp.where(xp.isnan(x), x, y)  # a NaN keeps its sign
 
 
-def _sigmoid_derivative3(x: Any, xp: Any) -> Any:
+def sigmoid_derivative3(x: Any, xp: Any) -> Any:
     # σ''' = e (e² - 4e + 1) / (1 + e)⁴ = e (e - (2 - √3)) (e - (2 + √3)) / (1 + e)⁴.
     # e - (2 - √3) = (2 - √3) expm1(A - |x|) = (2 - √3)(m + (1 + m) lo) with
     # m = expm1(hi - |x|), hi - |x| exact near A. Writing lo times data, not
@@ -66,28 +64,28 @@ def _sigmoid_derivative3(x: Any, xp: Any) -> Any:
     return e * polynomial / (d2 * d2)  # e times the polynomial last: no subnormal on the way
 
 
-def _sigmoid_derivative4(x: Any, xp: Any) -> Any:
+def sigmoid_derivative4(x: Any, xp: Any) -> Any:
     # Only the gradient of σ''' needs it: sign(x) e (e - 1)(e² - 10e + 1) / (1 + e)⁵.
     e = xp.exp(-xp.abs(x))
     d = 1 + e
     return xp.sign(x) * e * xp.expm1(-xp.abs(x)) * ((e - 10) * e + 1) / (d * d * d * d * d)
 
 
-def _sigmoid_derivative5(x: Any, xp: Any) -> Any:
+def sigmoid_derivative5(x: Any, xp: Any) -> Any:
     # The chain of gradient rules stops here: differentiating the formula of the
     # fourth derivative would give 0 instead of 1/4 at x = 0 (from sign and |x|).
     raise NotImplementedError("derivatives of sigmoid beyond the fourth are not implemented")
 
 
-def _softplus(x: Any, xp: Any) -> Any:
+def softplus(x: Any, xp: Any) -> Any:
     return xp.maximum(x, xp.zeros_like(x)) + xp.log1p(xp.exp(-xp.abs(x)))
 
 
-def _log_sigmoid(x: Any, xp: Any) -> Any:
-    return -_softplus(-x, xp)
+def log_sigmoid(x: Any, xp: Any) -> Any:
+    return -softplus(-x, xp)
 
 
-def _logit(p: Any, xp: Any) -> Any:
+def logit(p: Any, xp: Any) -> Any:
     # 0, 1, NaN and values outside [0, 1] become 1/2 before any log or division
     # (so no backend warns), and get their own results at the end.
     q = xp.where((p > 0) & (p < 1), p, xp.full_like(p, 0.5))
@@ -103,22 +101,8 @@ def _logit(p: Any, xp: Any) -> Any:
     return xp.where((p >= 0) & (p <= 1), y, xp.full_like(p, xp.nan))
 
 
-def _logit_derivative(p: Any, xp: Any) -> Any:
+def logit_derivative(p: Any, xp: Any) -> Any:
     return 1 / (p * (1 - p))
-
-
-FORMULAS: dict[str, Formula] = {
-    "sigmoid": _sigmoid,
-    "sigmoid_derivative": _sigmoid_derivative,
-    "sigmoid_derivative2": _sigmoid_derivative2,
-    "sigmoid_derivative3": _sigmoid_derivative3,
-    "sigmoid_derivative4": _sigmoid_derivative4,
-    "sigmoid_derivative5": _sigmoid_derivative5,
-    "softplus": _softplus,
-    "log_sigmoid": _log_sigmoid,
-    "logit": _logit,
-    "logit_derivative": _logit_derivative,
-}
 
 
 def as_floating(x: Any, xp: Any) -> Any:
@@ -163,10 +147,9 @@ def evaluate(x: Any, xp: Any, implementation: Callable[[Any], Any]) -> Any:
     >>> import functools
     >>> import numpy as np
     >>> from array_api_compat import numpy as xp
-    >>> sigmoid = functools.partial(FORMULAS["sigmoid"], xp=xp)
-    >>> evaluate(np.array([-1.0, 0.0, 40.0], np.float16), xp, sigmoid)
+    >>> evaluate(np.array([-1.0, 0.0, 40.0], np.float16), xp, functools.partial(sigmoid, xp=xp))
     array([0.269, 0.5  , 1.   ], dtype=float16)
-    >>> evaluate(np.array([40]), xp, functools.partial(FORMULAS["sigmoid_derivative"], xp=xp))
+    >>> evaluate(np.array([40]), xp, functools.partial(sigmoid_derivative, xp=xp))
     array([4.24835426e-18])
     """
     x = as_floating(x, xp)

@@ -19,7 +19,7 @@ float32: σ and σ' are evaluated in plain float64 (good to 12 units of its
 last place), σ'' and σ''' in the float64 kernels above (within 1 unit), and
 rounded once; `f32_is_hard` flags the rare values (about 1 in 10^7) that lie
 too close to a float32 rounding midpoint for that to be safe, and the
-float32 subnormal results, and `sigmoid._exact` recomputes those with ~100
+float32 subnormal results, and `sigmoid._kernels.exact` recomputes those with ~100
 bits. float32 softplus, log-sigmoid and logit are evaluated in plain float64
 too (good to 9 and 4 units), and the values flagged the same way go through
 the float64 function, so each float32 result is the float64 one rounded once.
@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 
-from ._dd import (
+from .dd import (
     LN2_HI,
     LN2_MID,
     LOG2E,
@@ -51,7 +51,7 @@ from ._dd import (
     two_prod,
     two_sum,
 )
-from ._log import exponent_and_fraction, log_1_2_parts, log_dd
+from .log import exponent_and_fraction, log_1_2_parts, log_dd
 
 # 1/n! for n = 3..15: e^r - 1 - r - r²/2 = r³ P(r) to 2^-68 for |r| <= 0.35.
 _P = tuple(1.0 / math.factorial(n) for n in range(3, 16))

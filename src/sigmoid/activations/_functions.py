@@ -17,8 +17,8 @@ from typing import Any, ParamSpec
 import numpy as np
 
 from sigmoid import _api
-from sigmoid._gelu import gelu_derivative_float64, gelu_float64
 from sigmoid._validate import as_float_array
+from sigmoid.activations._gelu import gelu_derivative_float64, gelu_float64
 
 __all__ = [
     "elu",

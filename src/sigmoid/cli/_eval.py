@@ -16,10 +16,11 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from sigmoid import _api, _cli_io, activations
-from sigmoid._cli_common import CliError, ExitCode, check_input_file
-from sigmoid._cli_io import ArrayFunction
+from sigmoid import _api, activations
 from sigmoid._validate import as_float_array
+from sigmoid.cli import _io
+from sigmoid.cli._common import CliError, ExitCode, check_input_file
+from sigmoid.cli._io import ArrayFunction
 
 __all__ = ["add_eval_arguments", "function_names", "resolve", "run_eval"]
 
@@ -117,7 +118,7 @@ def _values(
     """The CSV column read (None for text) and the numbers, parsed lazily."""
     if args.values:
         where = (f"argument {i}" for i in range(1, len(args.values) + 1))
-        return None, map(_cli_io.number, args.values, where)
+        return None, map(_io.number, args.values, where)
     lines: TextIO = sys.stdin
     name = "<stdin>"
     is_csv = args.column is not None
@@ -127,8 +128,8 @@ def _values(
         lines = stack.enter_context(source.open(encoding="utf-8", newline=newline))
         name = str(source)
     if is_csv:
-        return _cli_io.csv_values(lines, name, args.column)
-    return None, _cli_io.text_values(lines, name)
+        return _io.csv_values(lines, name, args.column)
+    return None, _io.text_values(lines, name)
 
 
 def run_eval(args: argparse.Namespace) -> int:
@@ -141,18 +142,18 @@ def run_eval(args: argparse.Namespace) -> int:
         check_input_file(source)
         if source.suffix.lower() == ".npy":
             names = ("x", result_name)
-            _cli_io.eval_npy(source, function, output, chunk_size=args.chunk_size, names=names)
+            _io.eval_npy(source, function, output, chunk_size=args.chunk_size, names=names)
             return ExitCode.OK
     with ExitStack() as stack:
         column, values = _values(args, source, stack)
         names = (column or "x", result_name)
-        chunks = _cli_io.chunks(values, args.chunk_size)
+        chunks = _io.chunks(values, args.chunk_size)
         pairs = ((x, np.asarray(function(x))) for x in chunks)
         try:
             if output is None:  # CSV in, CSV out; otherwise results, one per line
-                _cli_io.write_stream(pairs, sys.stdout, names if column else None)
+                _io.write_stream(pairs, sys.stdout, names if column else None)
             else:
-                _cli_io.write_file(pairs, output, names)
+                _io.write_file(pairs, output, names)
         except UnicodeDecodeError:
             message = f"cannot read {source}: not UTF-8 text"
             raise CliError(message, ExitCode.DATA_ERROR) from None

@@ -1,0 +1,257 @@
+"""The compiled loops, scalar functions and ufuncs, generated from `sigmoid._family`.
+
+`build(kind, function)` compiles one of four kinds for a function of the family:
+
+- ``"scalar"``: float -> float, for one Python float;
+- ``"f64"`` and ``"f32"``: a loop over contiguous 1-D arrays, ``loop(x, out)``;
+- ``"ufunc"``: a NumPy ufunc with float32 and float64 loops, for NumPy
+  scalars and tiny arrays (NumPy's own broadcasting and casting in C, so a
+  call costs about what ``scipy.special.expit`` costs).
+
+Each is made by a factory whose closure holds only the function's index in
+`FAMILY`. In compiled code the index is a constant, and `_value` (an
+overload, inlined) turns it into that function's kernels at compile time, so
+every generated loop is the plain loop one would write by hand. numba keys
+its disk cache by the function's code and the values in its closure: an int
+gives the same key in every process, so a second process loads the machine
+code instead of compiling (tests/test_import.py checks this). A closure over
+a compiled function would not: its pickle differs between processes.
+
+Nothing is compiled at import; each `build` compiles (or loads) once.
+
+float32 loops work in blocks of `_BLOCK` elements (16 KiB of input): a
+vectorised pass computes and rounds the fast float64 value of every element
+and notes whether any needs the exact path (about 1 in 10^7, see
+`sigmoid._kernels.elementwise`); only a block that has one is redone, element
+by element through the float32 scalar function, while it is still in cache.
+That pass reads x again, so `out` must not overlap `x` (the engine sees to
+that). The block pass is compiled on its own: inlined next to the rare path,
+its vector loop came out 15 % slower.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import numba
+import numpy as np
+from numba import types
+from numba.core.errors import TypingError
+from numba.extending import overload
+
+from sigmoid._family import FAMILY, Function
+
+from . import dd as D
+from . import elementwise as K
+from . import exact as E
+
+__all__ = ["build"]
+
+_BY_INDEX = tuple(FAMILY.values())
+_inline = numba.njit(error_model="numpy", inline="always")
+_compile = functools.partial(numba.njit, cache=True, error_model="numpy", nogil=True)
+
+# The input is typed read-only so that read-only arrays (np.broadcast_to views,
+# memory maps) are accepted without a copy; writable arrays convert to it.
+_LOOP_SIGNATURES = {
+    "f32": types.void(types.Array(types.float32, 1, "C", readonly=True), types.float32[::1]),
+    "f64": types.void(types.Array(types.float64, 1, "C", readonly=True), types.float64[::1]),
+}
+_BLOCK = 4096
+# The numba objects behind the ufuncs, kept alive with them.
+_UFUNC_OWNERS: list[Any] = []
+
+# Clearing the floating-point flags costs ~6 ns an element: the ufuncs only do
+# it where a flag may have been raised. Between these bounds every
+# intermediate of every kernel is a normal number (measured: tiny x
+# underflows in the polynomials' powers of x below ~2^-127, r^8 in
+# `expm1_reduced`; for logit, s^8 in the log's series when p is a power of 2
+# below 2^-127, where s comes from the double-double tail of p / (1 - p)
+# alone); NaN and the infinities fail the test and get their flags cleared.
+_QUIET_MIN = 2.0**-100
+_QUIET_MAX = 64.0
+_QUIET_P = 2.0**-120
+
+
+@functools.cache
+def _scalars(index: int) -> tuple[Any, Any, Any]:
+    """FAMILY[index]'s inlined scalar functions: (float64, float32, float32 fast pass).
+
+    The float32 function gives the value the array loop writes for that
+    element (its rare-path pass calls it); the fast pass gives the plain
+    float64 value and whether it is safe to round.
+    """
+    kernels = _BY_INDEX[index].kernels
+    if kernels is None:
+        raise TypingError(f"{_BY_INDEX[index].name} has no compiled kernels")
+    f64, fast = getattr(K, kernels.f64), getattr(K, kernels.f32_fast)
+    if kernels.f32_exact is None:  # the float64 result, rounded once
+        hard = f64
+    else:
+        exact = getattr(E, kernels.f32_exact)
+
+        @_inline
+        def hard(x):  # type: ignore[no-untyped-def]
+            k, qh, ql, sign = exact(x)
+            return np.float64(E.exact_to_f32(x, k, qh, ql, sign))  # (float32 -> float64: exact)
+
+    if kernels.mirror:  # -g(-x)
+
+        @_inline
+        def value_f64(x):  # type: ignore[no-untyped-def]
+            return -f64(-x)
+
+        @_inline
+        def value_f32(x):  # type: ignore[no-untyped-def]
+            xd = -np.float64(x)
+            y, flag = fast(xd)
+            return np.float32(-(hard(xd) if flag else y))
+
+        @_inline
+        def fast_f32(x):  # type: ignore[no-untyped-def]
+            y, flag = fast(-np.float64(x))
+            return np.float32(-y), flag
+
+    else:
+        value_f64 = f64
+
+        @_inline
+        def value_f32(x):  # type: ignore[no-untyped-def]
+            xd = np.float64(x)
+            y, flag = fast(xd)
+            return np.float32(hard(xd) if flag else y)
+
+        @_inline
+        def fast_f32(x):  # type: ignore[no-untyped-def]
+            y, flag = fast(np.float64(x))
+            return np.float32(y), flag
+
+    return value_f64, value_f32, fast_f32
+
+
+def _index(which: Any) -> int:
+    if not isinstance(which, types.IntegerLiteral):
+        raise TypingError(f"the function index must be a compile-time constant, not {which}")
+    return int(which.literal_value)
+
+
+# Stubs for compiled code only; their overloads pick the kernels at compile time.
+def _value(which: int, x: Any) -> Any:
+    raise NotImplementedError("only for compiled code")
+
+
+def _fast_f32(which: int, x: Any) -> Any:
+    raise NotImplementedError("only for compiled code")
+
+
+def _block(which: int, x: Any, out: Any) -> Any:
+    raise NotImplementedError("only for compiled code")
+
+
+def _quiet(which: int, x: Any) -> Any:
+    raise NotImplementedError("only for compiled code")
+
+
+@overload(_value, inline="always")
+def _value_overload(which, x):  # type: ignore[no-untyped-def]
+    """FAMILY[which](x) in x's precision: the float32 or the float64 scalar function."""
+    value_f64, value_f32, _ = _scalars(_index(which))
+    if x == types.float32:
+        return lambda which, x: value_f32(x)
+    return lambda which, x: value_f64(x)
+
+
+@overload(_fast_f32, inline="always")
+def _fast_f32_overload(which, x):  # type: ignore[no-untyped-def]
+    fast_f32 = _scalars(_index(which))[2]
+    return lambda which, x: fast_f32(x)
+
+
+@functools.cache
+def _block_pass(index: int) -> Any:
+    def block(x, out):  # type: ignore[no-untyped-def]
+        hard = False
+        for i in range(x.size):
+            y, flag = _fast_f32(index, x[i])
+            out[i] = y
+            hard |= flag
+        return hard
+
+    return numba.njit(error_model="numpy", nogil=True)(block)
+
+
+@overload(_block, inline="always")
+def _block_overload(which, x, out):  # type: ignore[no-untyped-def]
+    """One vectorised pass over a float32 block; True if any value needs the exact path."""
+    block = _block_pass(_index(which))
+    return lambda which, x, out: block(x, out)
+
+
+@overload(_quiet, inline="always")
+def _quiet_overload(which, x):  # type: ignore[no-untyped-def]
+    """Whether no floating-point flag can have been raised for this x (see _QUIET_MIN)."""
+    if _BY_INDEX[_index(which)].domain == "unit":
+        return lambda which, x: (x >= _QUIET_P) & (x < 1.0)
+    return lambda which, x: (abs(x) >= _QUIET_MIN) & (abs(x) <= _QUIET_MAX)
+
+
+@D.jit
+def _flags_cleared_unless(safe, y):  # type: ignore[no-untyped-def]
+    return y if safe else D.without_fp_flags(y)
+
+
+# The factories: each closure holds one int.
+def _scalar_source(index: int) -> Callable[[float], float]:
+    def scalar(x):  # type: ignore[no-untyped-def]
+        return _value(index, x)
+
+    return scalar
+
+
+def _f64_source(index: int) -> Callable[[Any, Any], None]:
+    def loop(x, out):  # type: ignore[no-untyped-def]
+        for i in range(x.size):
+            out[i] = _value(index, x[i])
+
+    return loop
+
+
+def _f32_source(index: int) -> Callable[[Any, Any], None]:
+    def loop(x, out):  # type: ignore[no-untyped-def]
+        for start in range(0, x.size, _BLOCK):
+            xs, ys = x[start : start + _BLOCK], out[start : start + _BLOCK]
+            if _block(index, xs, ys):
+                for i in range(xs.size):
+                    ys[i] = _value(index, xs[i])
+
+    return loop
+
+
+def _ufunc_source(index: int) -> Callable[[Any], Any]:
+    def ufunc(x):  # type: ignore[no-untyped-def]
+        return _flags_cleared_unless(_quiet(index, x), _value(index, x))
+
+    return ufunc
+
+
+def build(kind: str, function: Function) -> Any:
+    """Compile (or load from the disk cache) `function`'s loop of this kind.
+
+    Returns the numba dispatcher for "scalar", "f32" and "f64", the NumPy
+    ufunc for "ufunc".
+    """
+    index = function.index
+    if kind == "scalar":
+        return _compile(types.float64(types.float64))(_scalar_source(index))
+    if kind in _LOOP_SIGNATURES:
+        source = _f32_source if kind == "f32" else _f64_source
+        return _compile(_LOOP_SIGNATURES[kind])(source(index))
+    if kind == "ufunc":
+        signatures = [types.float32(types.float32), types.float64(types.float64)]
+        owner = numba.vectorize(signatures, cache=True)(_ufunc_source(index))
+        _UFUNC_OWNERS.append(owner)
+        ufunc: np.ufunc = owner.ufunc
+        return ufunc
+    raise ValueError(f"unknown kind of loop: {kind!r}")
