@@ -5,6 +5,11 @@ pulls it in. Every function draws on the ``Axes`` it is given, or on a new
 ``matplotlib.figure.Figure`` (no pyplot, no global state, no window), and
 returns the artists it drew; ``artists.<line>.figure.savefig(...)`` writes it.
 
+The axis lines cross at the origin, as in the classic figure, but the tick
+labels sit on the frame's left and bottom edges, outside the area the curves
+are drawn in: next to the centred lines every curve through the origin would
+cross them. The σ figure leaves room above 1 for its legend.
+
 Examples
 --------
 >>> from sigmoid.plotting import plot_sigmoid
@@ -31,6 +36,9 @@ __all__ = ["FamilyArtists", "SigmoidLines", "plot_family", "plot_sigmoid"]
 SIGMOID_COLOR = "#307EC7"
 DERIVATIVE_COLOR = "#9621E2"
 STEP = 0.01  # the classic grid: np.arange(-6, 6, 0.01)
+# σ and σ' lie in [0, 1]; the room up to 1.2 holds the legend clear of σ's plateau.
+SIGMOID_YLIM = (-0.05, 1.2)
+SIGMOID_YTICKS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 DEFAULT_FAMILY = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "silu", "gelu")
 # The classic blue for σ; the rest from matplotlib's "tab10", in registry order.
 _FAMILY_COLORS = {
@@ -71,15 +79,29 @@ def _new_axes(ncols: int, figsize: tuple[float, float]) -> list[Axes]:
     return list(axes[0])
 
 
-def _centre_spines(ax: Axes, x_range: tuple[float, float]) -> None:
-    """The classic look: axes crossing at the origin, no box."""
-    if x_range[0] < 0 < x_range[1]:
-        ax.spines["left"].set_position(("data", 0.0))
-    ax.spines["bottom"].set_position(("data", 0.0))
-    ax.spines["right"].set_color("none")
-    ax.spines["top"].set_color("none")
-    ax.xaxis.set_ticks_position("bottom")
-    ax.yaxis.set_ticks_position("left")
+def _centre_spines(ax: Axes) -> None:
+    """The classic look: axis lines crossing at the origin, no box, labels clear of the curves.
+
+    The lines through the origin are the right and top spines, moved there with
+    the tick marks (pointing left and down, as the classic figure's do); the tick
+    labels stay with the left and bottom spines, unseen on the frame's edge,
+    outside the clipped area where the curves are drawn, so that no curve can
+    cross a label. An axis whose limits leave out 0 keeps its line on the edge.
+    Call it once the limits are final.
+    """
+    for axis, edge, line, (low, high) in (
+        (ax.yaxis, "left", "right", ax.get_xlim()),  # the y axis stands at x = 0
+        (ax.xaxis, "bottom", "top", ax.get_ylim()),
+    ):
+        centred = min(low, high) < 0.0 < max(low, high)
+        ax.spines[line].set_position(("data", 0.0))  # resets the ticks: before the tick params
+        ax.spines[line].set_visible(centred)
+        ax.spines[edge].set_visible(not centred)
+        axis.set_tick_params(
+            which="both",
+            direction="in" if centred else "out",  # "in" from the right and top is left and down
+            **{edge: not centred, line: centred, f"label{edge}": True, f"label{line}": False},
+        )
 
 
 def _grid(x_range: tuple[float, float]) -> np.ndarray:
@@ -112,16 +134,22 @@ def plot_sigmoid(
         The σ line (``'#307EC7'``, width 3, "Sigmoid") and the σ' line
         (``'#9621E2'``, width 3, "Derivative") or None.
 
+    Notes
+    -----
+    y runs from -0.05 to 1.2, ticks 0 to 1: the frameless legend in the upper
+    right corner sits in the room above σ's plateau at 1.
+
     Examples
     --------
     >>> lines = plot_sigmoid(derivative=False)
     >>> lines.derivative is None, lines.sigmoid.figure.get_size_inches().tolist()
     (True, [9.0, 5.0])
+    >>> [float(y) for y in lines.sigmoid.axes.get_ylim()]  # room above 1 for the legend
+    [-0.05, 1.2]
     """
+    x = _grid(x_range)
     if ax is None:
         ax = _new_axes(1, (9.0, 5.0))[0]
-    x = _grid(x_range)
-    _centre_spines(ax, x_range)
     (s_line,) = ax.plot(
         x, activations.sigmoid(x), color=SIGMOID_COLOR, linewidth=3, label="Sigmoid"
     )
@@ -134,6 +162,9 @@ def plot_sigmoid(
             linewidth=3,
             label="Derivative",
         )
+    ax.set_ylim(*SIGMOID_YLIM)
+    ax.set_yticks(SIGMOID_YTICKS)
+    _centre_spines(ax)
     ax.legend(loc="upper right", frameon=False)
     return SigmoidLines(s_line, d_line)
 
@@ -204,6 +235,6 @@ def plot_family(
         axes[1].set_title("Derivatives")
         axes[1].set_ylim(-0.25, 1.25)
     for ax in axes:
-        _centre_spines(ax, x_range)
+        _centre_spines(ax)
         ax.legend(loc="upper left", frameon=False, fontsize="small")
     return FamilyArtists(functions, slopes, quarter)
