@@ -17,17 +17,10 @@ import pytest
 
 import oracle as _oracle
 import sigmoid as sg
+from family import PUBLIC
 from sigmoid._kernels import elementwise as _kernels
 
-FUNCTIONS = {
-    "sigmoid": sg.sigmoid,
-    "sigmoid_derivative": sg.sigmoid_derivative,
-    "sigmoid_derivative2": lambda x: sg.sigmoid_derivative(x, order=2),
-    "sigmoid_derivative3": lambda x: sg.sigmoid_derivative(x, order=3),
-    "softplus": sg.softplus,
-    "log_sigmoid": sg.log_sigmoid,
-    "logit": sg.logit,
-}
+FUNCTIONS = PUBLIC
 # Correctly rounded float32 (σ and its derivatives) and the ULP bounds of the others.
 F32_EXACT = ("sigmoid", "sigmoid_derivative", "sigmoid_derivative2", "sigmoid_derivative3")
 F32_MAX_ULP = {"softplus": 1.0, "log_sigmoid": 1.0, "logit": 1.0}

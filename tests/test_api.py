@@ -9,14 +9,9 @@ import pytest
 
 import oracle as _oracle
 import sigmoid as sg
+from family import PUBLIC
 
-UNARY = {
-    "sigmoid": sg.sigmoid,
-    "sigmoid_derivative": sg.sigmoid_derivative,
-    "softplus": sg.softplus,
-    "log_sigmoid": sg.log_sigmoid,
-    "logit": sg.logit,
-}
+UNARY = PUBLIC  # every function of the family
 FLOATS = [np.float16, np.float32, np.float64, np.longdouble]
 
 
@@ -98,10 +93,9 @@ def test_float32_scalar_path_matches_the_array_loop(name) -> None:  # type: igno
 
 
 def _by_name(name: str):  # type: ignore[no-untyped-def]
-    if name.startswith("order"):
-        order = int(name[-1])
-        return lambda x, **kw: sg.sigmoid_derivative(x, order=order, **kw)
-    return getattr(sg, name)
+    return PUBLIC[
+        {"order2": "sigmoid_derivative2", "order3": "sigmoid_derivative3"}.get(name, name)
+    ]
 
 
 def _tiny_views(dtype: type) -> list[np.ndarray]:

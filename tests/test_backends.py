@@ -3,24 +3,24 @@
 The `xp` fixture gives the array namespace of numpy, array_api_strict, torch,
 jax (with float64 enabled for the test) and dask. NumPy and Dask run our
 compiled kernels, so they match the NumPy result bit for bit; the others run
-the backend-agnostic formulas (sigmoid._agnostic), which are not correctly
+the array-API formulas (sigmoid._backends.array_api), which are not correctly
 rounded and are held to `XP_MAX_ULP` against the NumPy result.
 """
 
 from __future__ import annotations
 
-import functools
 import importlib
 import json
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import pytest
 
 import sigmoid as sg
+from family import PUBLIC
 from optional import require
 
 BACKENDS = ["numpy", "array_api_strict", "torch", "jax", "dask"]
@@ -33,15 +33,7 @@ NAMESPACES = {  # the module `xp` is, by backend
     "array_api_compat.dask.array": "dask",
 }
 
-FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "sigmoid": sg.sigmoid,
-    "sigmoid_derivative": sg.sigmoid_derivative,
-    "sigmoid_derivative2": functools.partial(sg.sigmoid_derivative, order=2),
-    "sigmoid_derivative3": functools.partial(sg.sigmoid_derivative, order=3),
-    "softplus": sg.softplus,
-    "log_sigmoid": sg.log_sigmoid,
-    "logit": sg.logit,
-}
+FUNCTIONS = PUBLIC
 # The agnostic formulas against the NumPy kernels, float32 and float64 (the
 # worst seen over a million inputs on torch, jax and array_api_strict: 4, 4,
 # 7, 10, 3, 3, 3).

@@ -1,51 +1,56 @@
-"""The engine around the compiled loops: threads and where they run."""
+"""The NumPy engine's threads: results independent of the split, workers off the caller's CPU."""
 
 from __future__ import annotations
 
 import os
+import threading
 
 import numpy as np
 import pytest
 
-from sigmoid import _engine
-from sigmoid._family import FAMILY
+import sigmoid as sg
+from family import PUBLIC
+
+# Large enough for every thread to get a slice (the engine splits arrays of
+# 2^17 elements and more), with a ragged end.
+LARGE = 5 * (1 << 17) + 123
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name", ["sigmoid", "sigmoid_derivative", "log_sigmoid"])
-def test_threaded_split_is_bit_identical(name: str, dtype: type) -> None:
-    # Large enough for every thread to get a slice, with a ragged end; the
-    # float32 values include inputs that take the rare path.
-    rng = np.random.default_rng(3)
-    x = rng.uniform(-110, 110, 5 * _engine.SMALL + 123).astype(dtype)
-    loop = _engine.kernel("f32" if dtype == np.float32 else "f64", FAMILY[name])
-    alone, split = np.empty_like(x), np.empty_like(x)
-    loop(x, alone)
-    _engine._run(loop, x, split)
-    assert alone.tobytes() == split.tobytes()
+def test_threaded_result_is_bit_identical_to_small_calls(name: str, dtype: type) -> None:
+    # The float32 values include inputs that take the rare path.
+    function = PUBLIC[name]
+    x = np.random.default_rng(3).uniform(-110, 110, LARGE).astype(dtype)
+    pieces = np.concatenate([function(piece) for piece in np.array_split(x, 200)])
+    assert function(x).tobytes() == pieces.tobytes()
+    out = np.empty_like(x)
+    function(x, out=out)
+    assert out.tobytes() == pieces.tobytes()
 
 
-def test_workers_are_kept_off_the_callers_cpu() -> None:
-    x = np.linspace(-5, 5, 4 * _engine.SMALL)
-    _engine._run(_engine.kernel("f64", FAMILY["sigmoid"]), x, np.empty_like(x))
-    _engine._keep_workers_off_this_cpu()
+def test_workers_are_kept_off_one_cpu() -> None:
+    # The caller computes a slice itself; its workers may run on every usable
+    # CPU but the one the caller was on (see sigmoid._engine).
+    x = np.linspace(-5, 5, LARGE)
+    sg.sigmoid(x)  # starts the workers (placed from the next call on)
+    sg.sigmoid(x)
     allowed = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()
-    cpu, workers = _engine._kept_off
-    if _engine._sched_getcpu() is None or len(allowed) < 2 or _engine.thread_count() < 2:
-        assert not _engine._worker_ids or cpu == -1  # nothing to place, nothing placed
+    workers = [t for t in threading.enumerate() if t.name.startswith("sigmoid")]
+    if len(allowed) < 2 or not hasattr(os, "sched_setaffinity"):
+        assert len(allowed) >= 2 or not workers  # one CPU: no worker at all
         return
-    # (A thread the pool starts later registers itself later: only the first
-    # `workers` ids were there to be placed.)
-    assert 1 <= workers <= len(_engine._worker_ids)
-    for worker in _engine._worker_ids[:workers]:
-        assert os.sched_getaffinity(worker) == allowed - {cpu}
+    assert workers
+    masks = {frozenset(os.sched_getaffinity(t.native_id)) for t in workers if t.native_id}
+    assert len(masks) == 1
+    (mask,) = masks
+    assert len(allowed - mask) == 1  # exactly one CPU left out
+    assert mask < allowed
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name", ["sigmoid", "sigmoid_derivative"])
 def test_nan_keeps_its_sign_and_payload(name: str, dtype: type) -> None:
-    import sigmoid as sg
-
     func = getattr(sg, name)
     uint = np.uint32 if dtype == np.float32 else np.uint64
     quiet = np.array([np.nan, -np.nan], dtype).view(uint)
