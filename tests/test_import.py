@@ -141,3 +141,59 @@ def test_a_second_process_compiles_nothing(tmp_path: Path) -> None:
     assert "index saved" not in second, second
     assert "data loaded" in second
     assert files() == stored
+
+
+_ONE_OF_EACH = (
+    "import numpy as np, sigmoid as sg; "
+    "print(sg.sigmoid(1.0), sg.sigmoid(np.full(40, 1.0, np.float32))[0], "
+    "sg.logit(np.float32(0.25)))"
+)
+_EXPECTED = "0.7310585786300049 0.7310586 -1.0986123\n"
+
+
+def test_no_writable_cache_location_compiles_in_memory(tmp_path: Path) -> None:
+    # Package and home both read-only, no NUMBA_CACHE_DIR: numba has nowhere to
+    # cache ("no locator available"); every call must still work.
+    package = tmp_path / "site" / "sigmoid"
+    home = tmp_path / "home"
+    shutil.copytree(
+        Path(sigmoid.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_")}
+    env.update(PYTHONPATH=str(package.parent), HOME=str(home), XDG_CACHE_HOME=str(home / "cache"))
+    make_read_only(package)
+    make_read_only(home)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-W", "error", "-c", _ONE_OF_EACH],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+        )
+    finally:
+        make_writable(home)
+        make_writable(package)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == _EXPECTED
+    assert not any(tmp_path.rglob("*.nbi"))
+
+
+@pytest.mark.parametrize("damage", ["emptied", "garbage"])
+def test_a_damaged_cache_is_compiled_again(tmp_path: Path, damage: str) -> None:
+    # A killed write or a full disk leaves cache files empty or garbled: the
+    # kernels are compiled again in memory, not an UnpicklingError.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_")}
+    env.update(NUMBA_CACHE_DIR=str(tmp_path))
+    command = [sys.executable, "-W", "error", "-c", _ONE_OF_EACH]
+    first = subprocess.run(command, capture_output=True, text=True, env=env)
+    assert first.stdout == _EXPECTED, first.stderr
+    cached = [p for p in tmp_path.rglob("*") if p.suffix in (".nbi", ".nbc")]
+    assert cached
+    for path in cached:
+        path.write_bytes(b"" if damage == "emptied" else os.urandom(64))
+    for _ in range(2):  # and again, whatever the first run left
+        again = subprocess.run(command, capture_output=True, text=True, env=env)
+        assert again.returncode == 0, again.stderr
+        assert again.stdout == _EXPECTED

@@ -19,8 +19,10 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+from . import CACHE
+
 # Every helper is compiled into the loops that call it, never on its own.
-jit = numba.njit(cache=True, error_model="numpy", nogil=True, inline="always")
+jit = numba.njit(cache=CACHE, error_model="numpy", nogil=True, inline="always")
 
 
 @intrinsic

@@ -12,10 +12,11 @@ import math
 
 import numba
 
+from . import CACHE
 from .dd import dd_add, dd_div, dd_mul, exp_full, scale
 
 # Called from the loops' fix-up passes, but not forced inline: they are cold.
-jit = numba.njit(cache=True, error_model="numpy", nogil=True)
+jit = numba.njit(cache=CACHE, error_model="numpy", nogil=True)
 # Below this, e^t is < 2^-1100 and every result is its limit.
 _T_MIN = -760.0
 # Below this, σ''(x) = -x/8 + x³/24 to 2^-120 relative (the next term is

@@ -38,20 +38,23 @@ from typing import Any
 import numba
 import numpy as np
 from numba import types
+from numba.core.dispatcher import Dispatcher
 from numba.core.errors import TypingError
 from numba.extending import overload
 
 from sigmoid._family import FAMILY, Function
 
+from . import CACHE
 from . import dd as D
 from . import elementwise as K
 from . import exact as E
+from . import log as L
 
 __all__ = ["build"]
 
 _BY_INDEX = tuple(FAMILY.values())
 _inline = numba.njit(error_model="numpy", inline="always")
-_compile = functools.partial(numba.njit, cache=True, error_model="numpy", nogil=True)
+_compile = functools.partial(numba.njit, error_model="numpy", nogil=True)
 
 # The input is typed read-only so that read-only arrays (np.broadcast_to views,
 # memory maps) are accepted without a copy; writable arrays convert to it.
@@ -236,22 +239,55 @@ def _ufunc_source(index: int) -> Callable[[Any], Any]:
     return ufunc
 
 
+def _make(kind: str, index: int, cache: bool) -> Any:
+    if kind == "scalar":
+        return _compile(types.float64(types.float64), cache=cache)(_scalar_source(index))
+    if kind in _LOOP_SIGNATURES:
+        source = _f32_source if kind == "f32" else _f64_source
+        return _compile(_LOOP_SIGNATURES[kind], cache=cache)(source(index))
+    if kind == "ufunc":
+        signatures = [types.float32(types.float32), types.float64(types.float64)]
+        owner = numba.vectorize(signatures, cache=cache)(_ufunc_source(index))
+        _UFUNC_OWNERS.append(owner)
+        return owner.ufunc
+    raise ValueError(f"unknown kind of loop: {kind!r}")
+
+
 def build(kind: str, function: Function) -> Any:
     """Compile (or load from the disk cache) `function`'s loop of this kind.
 
     Returns the numba dispatcher for "scalar", "f32" and "f64", the NumPy
-    ufunc for "ufunc".
+    ufunc for "ufunc". A cache entry that cannot be loaded (truncated or
+    garbled by a killed write or a full disk: numba raises while unpickling
+    it) never fails the call: the kernel is compiled again, in memory. A
+    kernel that fails to compile fails the same way without the cache, so
+    that error still reaches the caller.
     """
-    index = function.index
-    if kind == "scalar":
-        return _compile(types.float64(types.float64))(_scalar_source(index))
-    if kind in _LOOP_SIGNATURES:
-        source = _f32_source if kind == "f32" else _f64_source
-        return _compile(_LOOP_SIGNATURES[kind])(source(index))
-    if kind == "ufunc":
-        signatures = [types.float32(types.float32), types.float64(types.float64)]
-        owner = numba.vectorize(signatures, cache=True)(_ufunc_source(index))
-        _UFUNC_OWNERS.append(owner)
-        ufunc: np.ufunc = owner.ufunc
-        return ufunc
-    raise ValueError(f"unknown kind of loop: {kind!r}")
+    if _cache_readable:
+        try:
+            return _make(kind, function.index, CACHE)
+        except Exception:
+            if not CACHE:
+                raise
+            _stop_disk_cache()
+    return _make(kind, function.index, False)
+
+
+_cache_readable = True
+
+
+def _stop_disk_cache() -> None:
+    """Compile everything in memory from now on (this process only).
+
+    Compiling a loop also loads the cached helpers it calls (`dd`, `log`,
+    `elementwise`, `exact`), one of which may be the unreadable entry: their
+    numba caches are switched off too. (``_cache`` is numba's attribute for a
+    dispatcher's cache; a dispatcher without one is left as it is.)
+    """
+    global _cache_readable
+    _cache_readable = False
+    for module in (D, L, K, E):
+        for value in vars(module).values():
+            cache = getattr(value, "_cache", None) if isinstance(value, Dispatcher) else None
+            if cache is not None:
+                cache.disable()
