@@ -372,3 +372,25 @@ def test_special_values() -> None:
     )
     for dtype in (np.float16, np.float32, np.float64, np.longdouble):
         assert sg.sigmoid(dtype(0)) == 0.5
+
+
+@pytest.mark.parametrize("name", PUBLIC)
+def test_python_ints_of_any_size_give_python_floats(name: str) -> None:
+    func = PUBLIC[name]
+    for n in (0, 1, -7, 2**53 + 1, 2**63, -(2**63) - 1, 2**64, 2**1000, -(2**70), 10**400):
+        with np.errstate(all="raise"):
+            y = func(n)
+        assert type(y) is float, (n, type(y))
+        # The value for the int is the value for its nearest float (±inf beyond the range).
+        nearest = float(n) if abs(n) < 2**1023 else (np.inf if n > 0 else -np.inf)
+        assert y == func(nearest) or (np.isnan(y) and np.isnan(func(nearest)))
+
+
+def test_python_int_limits() -> None:
+    assert sg.sigmoid(2**1000) == 1.0
+    assert sg.sigmoid(-(2**1000)) == 0.0
+    assert sg.log_sigmoid(-(2**70)) == -float(2**70)
+    assert sg.softplus(10**400) == np.inf
+    out = np.empty(())
+    sg.sigmoid(10**400, out=out)
+    assert out == 1.0

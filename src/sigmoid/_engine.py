@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import functools
+import math
 import os
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -193,6 +194,18 @@ def _compute(function: Function, arr: np.ndarray, dest: np.ndarray | None = None
     return dest
 
 
+def int_to_float(n: int) -> float:
+    """The float nearest to a Python int of any size; ±inf beyond the float range.
+
+    >>> int_to_float(2**53 + 1), int_to_float(-(10**400))
+    (9007199254740992.0, -inf)
+    """
+    try:
+        return float(n)  # correctly rounded
+    except OverflowError:
+        return math.inf if n > 0 else -math.inf
+
+
 def evaluate(function: Function, x: Any, out: Any = None) -> Any:
     """function(x) with NumPy ufunc semantics, for NumPy and Python input.
 
@@ -223,8 +236,8 @@ def evaluate(function: Function, x: Any, out: Any = None) -> Any:
                     return result
         elif kind is np.float32 or kind is np.float64:  # NumPy scalars: the ufunc, a scalar back
             return (_UFUNC[index] or kernel("ufunc", function))(x)
-        elif kind is int and -(2**53) <= x <= 2**53:  # exactly representable
-            return (_SCALAR[index] or kernel("scalar", function))(float(x))
+        elif kind is int:  # any size: a float back, as for a Python float
+            return (_SCALAR[index] or kernel("scalar", function))(int_to_float(x))
         arr = as_float_array(x)
         result = _compute(function, arr)
         return result[()] if result.ndim == 0 else result

@@ -35,6 +35,8 @@ def as_float_array(x: Any, /) -> np.ndarray:
     dtype('float64')
     >>> as_float_array(np.float32(1)).dtype
     dtype('float32')
+    >>> as_float_array(10**400)  # a Python int of any size
+    array(inf)
     >>> as_float_array(1j)
     Traceback (most recent call last):
     ...
@@ -42,6 +44,11 @@ def as_float_array(x: Any, /) -> np.ndarray:
     """
     if x is None or isinstance(x, str | bytes):
         raise TypeError(f"input must be a real number or array, not {_describe(x)}")
+    if type(x) is int and not -(2**63) <= x < 2**63:  # NumPy would make it an object
+        try:
+            return np.asarray(float(x))
+        except OverflowError:
+            return np.asarray(np.inf if x > 0 else -np.inf)
     try:
         arr = np.asarray(x)
     except (ValueError, TypeError) as exc:  # ragged lists and the like
