@@ -394,3 +394,45 @@ def test_python_int_limits() -> None:
     out = np.empty(())
     sg.sigmoid(10**400, out=out)
     assert out == 1.0
+
+
+def test_logistic_parameters_broadcast_like_ufunc_arguments() -> None:
+    x = np.array([-1.0, 0.0, 1.0], np.float32)
+    assert sg.logistic(x, L=2.0).dtype == np.float32  # a Python number is weak
+    assert sg.logistic(x, L=np.float32(2.0)).dtype == np.float32
+    assert sg.logistic(x, L=np.float64(2.0)).dtype == np.float64  # as np.multiply does
+    y = sg.logistic(0.0, L=np.array([1.0, 2.0]), k=[[1.0], [2.0]], x0=1.0)
+    assert y.shape == (2, 2)
+    np.testing.assert_array_equal(y[1], np.array([1.0, 2.0]) * sg.sigmoid(-2.0))
+    assert isinstance(sg.logistic(np.float32(1.0), k=np.float32(3.0)), np.float32)
+    assert type(sg.logistic(1, L=3, k=2, x0=1)) is float
+    out = np.empty((2, 3))
+    assert sg.logistic(x, L=[[1.0], [3.0]], out=out) is out
+    np.testing.assert_array_equal(out[1], 3.0 * sg.sigmoid(x).astype(np.float64))
+    with pytest.raises(ValueError, match="does not broadcast to out"):
+        sg.logistic(x, L=[1.0, 2.0, 3.0], out=np.empty(2))
+
+
+def test_logistic_limits_and_no_warnings() -> None:
+    with np.errstate(all="raise"):
+        step = sg.logistic(np.array([-1.0, 2.0, 3.0]), k=np.inf, x0=2.0)
+        np.testing.assert_array_equal(step, [0.0, 0.5, 1.0])
+        np.testing.assert_array_equal(
+            sg.logistic(np.array([-1.0, 2.0]), k=-np.inf, x0=2.0, L=4.0), [4.0, 2.0]
+        )
+        assert sg.logistic([1e300], k=1e300)[0] == 1.0  # an overflowing product saturates
+        assert sg.logistic(np.float32(1e30), k=np.float32(1e30)) == 1.0
+        assert sg.logistic(1.7e308, x0=-1.7e308) == 1.0
+        assert sg.logistic(-800.0, L=np.inf) == np.inf  # σ(-800) > 0, though it rounds to 0
+        assert sg.logistic(1.0, L=2**2000) == np.inf
+        assert sg.logistic(-np.inf, L=2.0) == 0.0
+        for nan in ({"L": np.nan}, {"k": np.nan}, {"x0": np.nan}):
+            assert np.isnan(sg.logistic(1.0, **nan))
+        assert sg.logistic(2.0, L=10.0, k=0.5, x0=2.0) == 5.0
+
+
+@pytest.mark.parametrize("label", ["L", "k", "x0"])
+def test_logistic_parameter_errors_name_the_parameter(label: str) -> None:
+    for bad in ("2", None, True, 1j, [1j]):
+        with pytest.raises(TypeError, match=rf"^{label}\b"):
+            sg.logistic(1.0, **{label: bad})

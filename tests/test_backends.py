@@ -185,6 +185,26 @@ def test_logistic_keeps_the_type(xp: Any) -> None:
     assert sg.logistic(xp.asarray([0, 1])).dtype == sg.sigmoid(xp.asarray([0, 1])).dtype
 
 
+def test_logistic_parameters_broadcast_as_arrays(xp: Any) -> None:
+    # L, k and x0 as arrays of the same library broadcast with x; the limits
+    # (k = inf: the step with L/2 at x0; L = inf) hold on every library.
+    x = xp.asarray([-1.0, 0.0, 3.0], dtype=xp.float64)
+    L = xp.asarray([[1.0], [2.0], [np.inf]], dtype=xp.float64)
+    k = xp.asarray([0.5, np.inf, 2.0], dtype=xp.float64)
+    y = sg.logistic(x, L=L, k=k, x0=0.0)
+    assert type(y) is type(x)
+    assert tuple(y.shape) == (3, 3)
+    ref = sg.logistic(
+        np.array([-1.0, 0.0, 3.0]),
+        L=np.array([[1.0], [2.0], [np.inf]]),
+        k=np.array([0.5, np.inf, 2.0]),
+    )
+    got = to_numpy(y)
+    np.testing.assert_allclose(got, ref, rtol=1e-15)
+    assert got[1, 1] == 1.0  # L/2 at the step
+    assert np.all(got[2] == np.inf)
+
+
 def test_torch_tensors_stay_on_their_device() -> None:
     # The meta device holds no data: any NumPy round trip would fail.
     torch = require("torch")

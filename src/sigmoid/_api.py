@@ -5,7 +5,7 @@ from __future__ import annotations
 import operator
 from typing import Any
 
-from . import _dispatch
+from . import _dispatch, _logistic
 from ._family import DERIVATIVE_ORDERS, FAMILY
 
 __all__ = [
@@ -187,32 +187,40 @@ def softplus(x: Any, /, *, out: Any = None) -> Any:
     return _apply(_SOFTPLUS, x, out)
 
 
-def logistic(x: Any, /, *, L: float = 1.0, k: float = 1.0, x0: float = 0.0) -> Any:
+def logistic(x: Any, /, *, L: Any = 1.0, k: Any = 1.0, x0: Any = 0.0, out: Any = None) -> Any:
     """The general logistic curve L / (1 + e^(-k (x - x0))).
 
-    Computed as ``L * sigmoid(k * (x - x0))`` in the dtype of `x`; with the
-    default parameters it is exactly `sigmoid`. Arrays of other libraries
-    keep their type, as for `sigmoid` (see its Notes).
+    Computed as ``L * sigmoid(k * (x - x0))``; with the default parameters
+    it is exactly `sigmoid`.
+
+    Parameters
+    ----------
+    x : array_like or array of another library
+        Real input, as for `sigmoid`.
+    L, k, x0 : real number or array, optional
+        The curve's maximum, steepness and midpoint: Python numbers, NumPy
+        scalars or arrays, or arrays of the library of `x`. They broadcast
+        with `x` and promote its dtype as the arguments of a NumPy ufunc do
+        (a Python number keeps float32 `x` in float32).
+    out : ndarray, optional
+        Where to write the result (NumPy input only), as for a ufunc.
+
+    Notes
+    -----
+    Nothing warns, for any input, and the limits are defined: k = ±inf is
+    the step function, with L/2 at x = x0; products that overflow saturate;
+    L = ±inf gives ±inf wherever σ > 0; a NaN anywhere gives NaN.
 
     Examples
     --------
+    >>> import numpy as np
     >>> import sigmoid as sg
     >>> sg.logistic(2.0, L=10.0, k=0.5, x0=2.0)
     5.0
+    >>> sg.logistic(np.array([-1.0, 0.0, 1.0]), k=np.inf)  # the step function
+    array([0. , 0.5, 1. ])
+    >>> sg.logistic(0.0, L=np.array([1.0, 2.0]), k=[[1.0], [2.0]], x0=1.0)
+    array([[0.26894142, 0.53788284],
+           [0.11920292, 0.23840584]])
     """
-    params = {}
-    for label, value in (("L", L), ("k", k), ("x0", x0)):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise TypeError(f"{label} must be a real number, not {type(value).__name__}")
-        params[label] = float(value)
-    if type(x) is float or (type(x) is int and -(2**53) <= x <= 2**53):  # as for sigmoid
-        x = float(x)
-        arr: Any = x
-    else:
-        arr = _dispatch.as_floating(x)
-    if params["x0"] != 0.0:
-        arr = arr - params["x0"]
-    if params["k"] != 1.0:
-        arr = arr * params["k"]
-    y = sigmoid(arr)
-    return y * params["L"] if params["L"] != 1.0 else y
+    return _logistic.logistic(x, L, k, x0, out)

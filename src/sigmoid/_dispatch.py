@@ -29,7 +29,7 @@ from ._backends import array_api, autodiff, containers
 from ._family import Function
 from ._validate import as_float_array
 
-__all__ = ["ROUTES", "apply", "as_floating"]
+__all__ = ["ROUTES", "apply", "as_floating", "is_array_api", "route_label"]
 
 Handler = Callable[[Function, Any, Any], Any]  # handler(function, x, out)
 
@@ -126,6 +126,18 @@ def apply(function: Function, x: Any, out: Any = None) -> Any:
     ['numpy', 'pandas', 'xarray', 'dask', 'array API']
     """
     return (_RESOLVED.get(type(x)) or _route(x))(function, x, out)
+
+
+_LABELS = {handler: label for label, _, handler in ROUTES}
+
+
+def route_label(x: Any) -> str:
+    """The label in ROUTES of the route x takes ("numpy", "pandas", ...)."""
+    return _LABELS.get(_route(x), "numpy")
+
+
+#: Whether x is an array of an array-API library (without importing any).
+is_array_api = _has_namespace
 
 
 def as_floating(x: Any) -> Any:
