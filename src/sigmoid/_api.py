@@ -53,20 +53,21 @@ def sigmoid(x: Any, /, *, out: Any = None) -> Any:
     Every function of the family accepts other array libraries and returns
     their type, shape, dtype and device:
 
-    - PyTorch, JAX, CuPy, ``array_api_strict`` and any array with
-      ``__array_namespace__`` run the same stable formulas written with
-      array-API calls only (no NumPy round trip, so CUDA tensors stay on
-      their device). That path is not correctly rounded: within 4 ULP of
-      the NumPy result in float32 and float64 (8 and 16 ULP for derivatives
-      of order 2 and 3); JAX on CPU flushes subnormal results to 0. float16
-      and bfloat16 are computed in float32 and rounded back; integers and
-      booleans give the library's default floating dtype.
-    - PyTorch autograd (backward, ``torch.func``) and JAX (``grad``,
-      ``jit``, ``vmap``) differentiate with the accurate derivative: the
-      gradient of ``sigmoid`` at 40.0 in float64 is 4.25e-18, where
-      ``y * (1 - y)`` gives 0. This works under ``torch.compile`` (backward
-      only); with ``fullgraph=True``, call the function once on a tensor
-      before compiling (creating its ``autograd.Function`` cannot be traced).
+    - PyTorch CPU tensors run the compiled kernels (as the torch operators
+      ``torch.ops.sigmoid.<name>``): the NumPy path's results, bit for bit.
+    - JAX, CuPy, PyTorch on other devices, ``array_api_strict`` and any
+      array with ``__array_namespace__`` run the same stable formulas
+      written with array-API calls only (no NumPy round trip, so CUDA
+      tensors stay on their device). That path is not correctly rounded:
+      within 4 ULP of the NumPy result in float32 and float64 (8 and 16 ULP
+      for derivatives of order 2 and 3); JAX on CPU flushes subnormal
+      results to 0. float16 and bfloat16 are computed in float32 and rounded
+      back; integers and booleans give the library's default floating dtype.
+    - PyTorch autograd (backward, ``torch.func``, ``torch.compile`` with
+      ``fullgraph=True``) and JAX (``grad``, ``jit``, ``vmap``)
+      differentiate with the accurate derivative: the gradient of
+      ``sigmoid`` at 40.0 in float64 is 4.25e-18, where ``y * (1 - y)``
+      gives 0.
     - Dask arrays stay lazy: our compiled kernels run block by block, also
       on ``dask.distributed`` workers.
     - pandas Series/DataFrame and xarray DataArray/Dataset keep their index,

@@ -10,15 +10,19 @@ in ``sys.modules``.
   compiled kernels (`sigmoid._engine`).
 - pandas, xarray, Dask: `sigmoid._backends.containers`, which sends their
   data back through `apply`.
-- Anything else with an array namespace (PyTorch, JAX, CuPy,
+- PyTorch tensors: `sigmoid._backends.torch_ops`, the compiled kernels as
+  torch operators on CPU tensors (the formulas on other devices), with our
+  derivatives in autograd.
+- Anything else with an array namespace (JAX, CuPy,
   ``array_api_strict``, ...): the array-API formulas
-  (`sigmoid._backends.array_api`) with our gradient rules for PyTorch and JAX
+  (`sigmoid._backends.array_api`) with our gradient rules for JAX
   (`sigmoid._backends.autodiff`).
 - Anything else (objects with ``__array__``, ...): the NumPy engine.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -69,6 +73,17 @@ def _no_out(handler: Callable[[Function, Any], Any]) -> Handler:
     return route
 
 
+def _is_torch(x: Any) -> bool:
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(x, torch.Tensor)
+
+
+def _torch(function: Function, x: Any) -> Any:
+    from ._backends import torch_ops  # imports torch, which x's existence shows is imported
+
+    return torch_ops.evaluate(function, x)
+
+
 def _array_api(function: Function, x: Any) -> Any:
     xp = _namespace(x)
     return array_api.evaluate(x, xp, autodiff.implementation(function.name, xp))
@@ -88,6 +103,7 @@ def _dask(function: Function, x: Any) -> Any:
 
 
 _ARRAY_API = _no_out(_array_api)
+_TORCH = _no_out(_torch)
 
 #: The dispatch order: (label, test, handler); the first test that accepts wins.
 ROUTES: tuple[tuple[str, Callable[[Any], bool], Handler], ...] = (
@@ -95,6 +111,7 @@ ROUTES: tuple[tuple[str, Callable[[Any], bool], Handler], ...] = (
     ("pandas", containers.is_pandas, _no_out(_pandas)),
     ("xarray", containers.is_xarray, _no_out(_xarray)),
     ("dask", containers.is_dask, _no_out(_dask)),
+    ("torch", _is_torch, _TORCH),
     ("array API", _has_namespace, _ARRAY_API),
 )
 
@@ -123,7 +140,7 @@ def apply(function: Function, x: Any, out: Any = None) -> Any:
     >>> apply(FAMILY["sigmoid"], [0.0, 40.0])
     array([0.5, 1. ])
     >>> [label for label, _, _ in ROUTES]
-    ['numpy', 'pandas', 'xarray', 'dask', 'array API']
+    ['numpy', 'pandas', 'xarray', 'dask', 'torch', 'array API']
     """
     return (_RESOLVED.get(type(x)) or _route(x))(function, x, out)
 
@@ -145,6 +162,6 @@ def as_floating(x: Any) -> Any:
     handler = _route(x)
     if handler is _engine.evaluate:
         return as_float_array(x)
-    if handler is _ARRAY_API:
+    if handler is _ARRAY_API or handler is _TORCH:
         return array_api.as_floating(x, _namespace(x))
     return x  # pandas, xarray and Dask promote integers to float64 themselves

@@ -1,0 +1,108 @@
+"""PyTorch CPU tensors run the compiled kernels: the NumPy path's results, bit for bit."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import sigmoid as sg
+from family import PUBLIC
+from optional import require
+
+torch = require("torch")
+
+DTYPES = {torch.float16: np.float16, torch.float32: np.float32, torch.float64: np.float64}
+
+
+def inputs(dtype: type) -> np.ndarray:
+    """Both tails, the subnormal results, signed zeros, NaNs of both signs, [0, 1] for logit."""
+    info = np.finfo(dtype)
+    special = [0.0, -0.0, np.inf, -np.inf, np.nan, -np.nan, info.tiny, info.smallest_subnormal]
+    x = np.concatenate(
+        [
+            np.linspace(-800, 800, 3001),
+            np.linspace(-110, 110, 3001),
+            np.linspace(0, 1, 2001),
+            np.logspace(-40, 0, 400),
+            -np.logspace(-40, 0, 400),
+        ]
+    )
+    with np.errstate(over="ignore"):
+        return np.concatenate([x.astype(dtype), np.array(special, dtype)])
+
+
+@pytest.mark.parametrize("name", PUBLIC)
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+def test_cpu_tensors_are_bit_identical_to_numpy(name: str, dtype: torch.dtype) -> None:
+    x = inputs(DTYPES[dtype])
+    want = PUBLIC[name](x)
+    got = PUBLIC[name](torch.from_numpy(x.copy()))
+    assert type(got) is torch.Tensor
+    assert got.dtype == dtype
+    assert got.numpy().tobytes() == want.tobytes()
+    # Any strides, and gradients on: the same values.
+    strided = torch.from_numpy(np.stack([x, x], axis=1).copy()).T[1]
+    assert PUBLIC[name](strided).numpy().tobytes() == want.tobytes()
+    if dtype != torch.float16:
+        tracked = torch.from_numpy(x.copy()).requires_grad_()
+        assert PUBLIC[name](tracked).detach().numpy().tobytes() == want.tobytes()
+
+
+@pytest.mark.parametrize("name", PUBLIC)
+def test_bfloat16_is_the_float64_result_rounded_once(name: str) -> None:
+    x = torch.from_numpy(inputs(np.float64)).to(torch.bfloat16)
+    got = PUBLIC[name](x)
+    assert got.dtype == torch.bfloat16
+    want = torch.from_numpy(PUBLIC[name](x.to(torch.float64).numpy())).to(torch.bfloat16)
+    assert torch.equal(got.view(torch.int16), want.view(torch.int16))
+
+
+def test_integers_promote_as_torch_does() -> None:
+    y = sg.sigmoid(torch.tensor([0, 1, 2]))
+    assert y.dtype == torch.get_default_dtype() == torch.sigmoid(torch.tensor([0.0])).dtype
+    assert y[0].item() == 0.5
+
+
+def test_double_backward_is_the_second_derivative() -> None:
+    x = torch.tensor([-40.0, -1.0, 0.0, 0.5, 40.0], dtype=torch.float64, requires_grad=True)
+    (first,) = torch.autograd.grad(sg.sigmoid(x).sum(), x, create_graph=True)
+    (second,) = torch.autograd.grad(first.sum(), x)
+    xs = x.detach().numpy()
+    assert first.detach().numpy().tobytes() == sg.sigmoid_derivative(xs).tobytes()
+    assert second.numpy().tobytes() == sg.sigmoid_derivative(xs, order=2).tobytes()
+
+
+_COMPILE_FIRST = """
+import warnings
+warnings.simplefilter("ignore", DeprecationWarning)  # torch's own (TorchScript)
+import torch, numpy as np, sigmoid as sg
+compiled = torch.compile(lambda t: sg.log_sigmoid(t) * 2.0, fullgraph=True)
+x = torch.tensor([-40.0, 0.5, 40.0], dtype=torch.float64, requires_grad=True)
+y = compiled(x)  # the first call on a tensor, under torch.compile
+y.sum().backward()
+assert np.array_equal(y.detach().numpy(), 2 * sg.log_sigmoid(x.detach().numpy()))
+assert np.array_equal(x.grad.numpy(), 2 * sg.sigmoid(-x.detach().numpy()))
+print("ok")
+"""
+
+
+@pytest.mark.slow
+def test_torch_compile_fullgraph_on_the_first_call() -> None:
+    # A fresh process: nothing of ours has met a tensor before torch.compile traces it.
+    result = subprocess.run(
+        [sys.executable, "-c", _COMPILE_FIRST], capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip() == "ok"
+
+
+def test_operators_are_registered() -> None:
+    x = torch.tensor([0.0, 1.0], dtype=torch.float64)
+    sg.sigmoid(x)  # loads sigmoid's torch operators
+    assert torch.equal(torch.ops.sigmoid.sigmoid(x), sg.sigmoid(x))
+    meta = torch.ops.sigmoid.softplus(torch.empty(2, 3, device="meta"))
+    assert meta.shape == (2, 3)
+    assert meta.device.type == "meta"
