@@ -1,0 +1,222 @@
+"""What the speed benchmark compares: for each function of the family, ours and its peers.
+
+The rows of ours come from the family table (`PUBLIC` in tests/family.py), so
+a function the benchmark covers is called exactly as the tests call it; only
+its peers are written here, in `PEERS`. A peer whose library fails to import
+is recorded in `MISSING` and reported as missing, not a crash.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Set before torch and numexpr load their OpenMP runtimes: by default an OpenMP
+# thread spins for a while after each call, stealing a core from whichever
+# implementation runs next in the round-robin (the threaded ones suffer most).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import importlib
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+import sigmoid as sg
+from sigmoid._family import DERIVATIVE_ORDERS, FAMILY
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from family import PUBLIC  # type: ignore[import-not-found]
+
+NUMEXPR = "1/(1+exp(-x))"
+OURS, OURS_OUT = "ours", "ours, out="
+EXPIT, TORCH_OUT = "scipy.special.expit", "torch.sigmoid, out="
+COPYTO, COPY_ALLOCATING = "copy: np.copyto(dst, x)", "copy: x.copy() (allocates)"
+#: Ours is also timed with out= for these: the headline and the targets need it.
+WITH_OUT = ("sigmoid",)
+MISSING: dict[str, str] = {}
+
+
+def optional(module: str) -> Any:
+    try:
+        return importlib.import_module(module)
+    except ImportError as error:
+        MISSING[module] = f"{type(error).__name__}: {error}"
+        return None
+
+
+special = optional("scipy.special")
+torch = optional("torch")
+jax = optional("jax")
+numexpr = optional("numexpr")
+if jax is not None:
+    jax.config.update("jax_enable_x64", True)  # else JAX silently computes float64 in float32
+#: The optional libraries by the name their version is reported under (None: missing).
+LIBRARIES = {"scipy": special, "torch": torch, "jax": jax, "numexpr": numexpr}
+
+#: Given the input (a 1-D array, or a 0-d one for the scalar case), build the
+#: buffers an implementation needs and return the call to time (None: n/a).
+Setup = Callable[[np.ndarray], Callable[[], Any] | None]
+
+
+def call(func: Callable[[Any], Any], python_float: bool = True) -> Setup:
+    """func on what a user passes: the array, or for the scalar case a Python float
+    (float64) or a NumPy float32 scalar (float32); NumPy scalars only if not python_float."""
+
+    def setup(x: np.ndarray) -> Callable[[], Any]:
+        v = x if x.ndim else x.item() if python_float and x.dtype == np.float64 else x[()]
+        return lambda: func(v)
+
+    return setup
+
+
+def of_probabilities(setup: Setup) -> Setup:
+    """The same setup on p = σ(x) in (0, 1), of x's dtype and shape: logit's input."""
+    return lambda x: setup(np.asarray(sg.sigmoid(x), dtype=x.dtype).reshape(x.shape))
+
+
+def into(func: Callable[..., Any]) -> Setup:
+    def setup(x: np.ndarray) -> Callable[[], Any] | None:
+        out = np.empty_like(x)
+        return (lambda: func(x, out=out)) if x.ndim else None
+
+    return setup
+
+
+def on_tensor(func: Callable[..., Any], out: bool = False) -> Setup:
+    """func on a CPU tensor sharing memory with the array (0-d for the scalar case)."""
+
+    def setup(x: np.ndarray) -> Callable[[], Any] | None:
+        t = torch.from_numpy(x)
+        if not out:
+            return lambda: func(t)
+        o = torch.empty_like(t)
+        return (lambda: func(t, out=o)) if x.ndim else None
+
+    return setup
+
+
+def torch_backward(x: np.ndarray) -> Callable[[], Any]:
+    """The backward of torch.sigmoid alone, from its saved output y (computed beforehand)."""
+    y = torch.sigmoid(torch.from_numpy(x))
+    grad = torch.ones_like(y)
+    return lambda: torch.ops.aten.sigmoid_backward(grad, y)
+
+
+def jitted(name: str) -> Setup:
+    def setup(x: np.ndarray) -> Callable[[], Any]:
+        func, xj = jax.jit(getattr(jax.nn, name)), jax.device_put(x)
+        return lambda: func(xj).block_until_ready()
+
+    return setup
+
+
+def copy_into(x: np.ndarray) -> Callable[[], Any] | None:
+    dst = np.empty_like(x)
+    return (lambda: np.copyto(dst, x)) if x.ndim else None
+
+
+def textbook_sigmoid(x: Any) -> Any:
+    return 1 / (1 + np.exp(-x))
+
+
+def textbook_derivative(x: Any) -> Any:
+    s = special.expit(x)  # timed too: a user has to compute it
+    return s * (1 - s)
+
+
+def textbook_derivative2(x: Any) -> Any:
+    s = special.expit(x)
+    return s * (1 - s) * (1 - 2 * s)
+
+
+def textbook_derivative3(x: Any) -> Any:
+    s = special.expit(x)
+    return s * (1 - s) * (1 - 6 * s * (1 - s))
+
+
+@dataclass(frozen=True)
+class Impl:
+    label: str
+    setup: Setup
+    needs: Any = sg  # the module it needs: None when that failed to import
+    role: Literal["ours", "peer", "copy"] = "peer"
+    versus: str = OURS  # the row of ours a peer is compared with
+
+
+# The lambdas look a peer's library up when called, not here, where it may be None.
+PEERS: dict[str, tuple[Impl, ...]] = {
+    "sigmoid": (
+        Impl("1/(1+np.exp(-x))", call(textbook_sigmoid, python_float=False)),
+        Impl(EXPIT, call(lambda v: special.expit(v)), special),
+        Impl("torch.sigmoid", on_tensor(lambda t: torch.sigmoid(t)), torch),
+        Impl(
+            TORCH_OUT,
+            on_tensor(lambda t, out: torch.sigmoid(t, out=out), out=True),
+            torch,
+            versus=OURS_OUT,
+        ),
+        Impl(
+            f'numexpr "{NUMEXPR}"',
+            call(lambda v: numexpr.evaluate(NUMEXPR, local_dict={"x": v}), python_float=False),
+            numexpr,
+        ),
+        Impl("jax.nn.sigmoid (jit)", jitted("sigmoid"), jax),
+    ),
+    "sigmoid_derivative": (
+        Impl("s*(1-s), s = scipy.special.expit(x) timed too", call(textbook_derivative), special),
+        Impl("torch sigmoid_backward(grad, y), y precomputed", torch_backward, torch),
+    ),
+    "sigmoid_derivative2": (
+        Impl("s*(1-s)*(1-2s), s = scipy.special.expit(x)", call(textbook_derivative2), special),
+    ),
+    "sigmoid_derivative3": (
+        Impl(
+            "s*(1-s)*(1-6s(1-s)), s = scipy.special.expit(x)", call(textbook_derivative3), special
+        ),
+    ),
+    "log_sigmoid": (
+        Impl("scipy.special.log_expit", call(lambda v: special.log_expit(v)), special),
+        Impl(
+            "torch.nn.functional.logsigmoid",
+            on_tensor(lambda t: torch.nn.functional.logsigmoid(t)),
+            torch,
+        ),
+    ),
+    "logit": (
+        Impl("scipy.special.logit", call(lambda v: special.logit(v)), special),
+        Impl("torch.logit", on_tensor(lambda t: torch.logit(t)), torch),
+    ),
+}
+COPIES = (
+    Impl(COPYTO, copy_into, role="copy"),
+    Impl(COPY_ALLOCATING, lambda x: x.copy if x.ndim else None, role="copy"),
+)
+
+
+def rows(name: str) -> tuple[Impl, ...]:
+    """Ours, its peers and the copies for the family's function `name`."""
+    public = PUBLIC[name]
+    ours = [Impl(OURS, call(public), role="ours")]
+    if name in WITH_OUT:
+        ours.append(Impl(OURS_OUT, into(public), role="ours"))
+    impls = [*ours, *PEERS[name]]
+    if FAMILY[name].domain == "unit":
+        impls = [replace(i, setup=of_probabilities(i.setup)) for i in impls]
+    return (*impls, *COPIES)  # a copy's time does not depend on the values it copies
+
+
+def title(name: str) -> str:
+    """How the tables name a function: the higher derivatives by their order, as called."""
+    if name in DERIVATIVE_ORDERS[2:]:
+        return f"sigmoid_derivative, order={DERIVATIVE_ORDERS.index(name)}"
+    return name
+
+
+# A misspelt key in PEERS would otherwise drop its function from the benchmark unnoticed.
+if not PEERS.keys() <= PUBLIC.keys():
+    raise KeyError(f"peers of functions not in the family: {sorted(PEERS.keys() - PUBLIC)}")
+#: Every function the benchmark covers, in the family's order: name -> its rows.
+FUNCTIONS: dict[str, tuple[Impl, ...]] = {name: rows(name) for name in PUBLIC if name in PEERS}
