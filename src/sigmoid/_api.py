@@ -54,15 +54,17 @@ def sigmoid(x: Any, /, *, out: Any = None) -> Any:
     their type, shape, dtype and device:
 
     - PyTorch CPU tensors run the compiled kernels (as the torch operators
-      ``torch.ops.sigmoid.<name>``): the NumPy path's results, bit for bit.
-    - JAX, CuPy, PyTorch on other devices, ``array_api_strict`` and any
+      ``torch.ops.sigmoid.<name>``), and JAX arrays on the CPU backend too
+      (in a host callback, also under ``jit`` and ``vmap``): the NumPy
+      path's results, bit for bit.
+    - CuPy, PyTorch and JAX on other devices, ``array_api_strict`` and any
       array with ``__array_namespace__`` run the same stable formulas
       written with array-API calls only (no NumPy round trip, so CUDA
       tensors stay on their device). That path is not correctly rounded:
       within 4 ULP of the NumPy result in float32 and float64 (8 and 16 ULP
-      for derivatives of order 2 and 3); JAX on CPU flushes subnormal
-      results to 0. float16 and bfloat16 are computed in float32 and rounded
-      back; integers and booleans give the library's default floating dtype.
+      for derivatives of order 2 and 3). float16 and bfloat16 are computed
+      in float32 and rounded back; integers and booleans give the library's
+      default floating dtype.
     - PyTorch autograd (backward, ``torch.func``, ``torch.compile`` with
       ``fullgraph=True``) and JAX (``grad``, ``jit``, ``vmap``)
       differentiate with the accurate derivative: the gradient of

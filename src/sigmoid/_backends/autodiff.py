@@ -21,7 +21,10 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from sigmoid._family import FAMILY
+import numpy as np
+
+from sigmoid import _engine
+from sigmoid._family import FAMILY, Function
 
 __all__ = ["implementation"]
 
@@ -63,11 +66,33 @@ def _derivative(name: str, xp: Any, x: Any) -> Any:
     return implementation(entry.derivative, xp)(-x if entry.flip else x)
 
 
+def _on_host(entry: Function, x: np.ndarray) -> np.ndarray:
+    """entry(x) by the NumPy engine, for a JAX callback (bfloat16: from float64, rounded once)."""
+    from sigmoid._kernels import dd  # numba: the kernels are about to run anyway
+
+    x = np.asarray(x)
+    mode = dd.keep_subnormals()  # XLA's threads flush subnormals to 0
+    try:
+        if x.dtype.name == "bfloat16":  # (ml_dtypes'): not a dtype of the kernels
+            return np.asarray(_engine.evaluate(entry, x.astype(np.float64))).astype(x.dtype)
+        return np.asarray(_engine.evaluate(entry, x))
+    finally:
+        dd.restore_mxcsr(mode)
+
+
 def _jax_function(name: str, xp: Any) -> Callable[[Any], Any]:
     jax: Any = sys.modules["jax"]
-    formula = FAMILY[name].formula
+    entry = FAMILY[name]
+    formula = entry.formula
+    on_host = functools.partial(_on_host, entry)
 
     def function(x: Any) -> Any:
+        # On the CPU backend, the compiled kernels through a host callback (the
+        # NumPy path's results, bit for bit); on GPU and TPU, the formula.
+        if entry.kernels is not None and jax.default_backend() == "cpu":
+            shape = jax.ShapeDtypeStruct(x.shape, x.dtype)
+            # Elementwise: a batch of inputs is just a larger array.
+            return jax.pure_callback(on_host, shape, x, vmap_method="expand_dims")
         return formula(x, xp)
 
     function.__name__ = function.__qualname__ = name

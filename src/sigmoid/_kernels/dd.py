@@ -107,6 +107,63 @@ def without_fp_flags(typingctx, y):  # type: ignore[no-untyped-def]
     return sig, codegen
 
 
+_FLUSH_TO_ZERO = 0x8040  # MXCSR's FTZ (bit 15) and DAZ (bit 6)
+
+
+def _mxcsr_access(builder, name):  # type: ignore[no-untyped-def]
+    i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
+    mxcsr = cgutils.alloca_once(builder, i32)
+    access = ir.FunctionType(ir.VoidType(), [i8p])
+    function = cgutils.get_or_insert_function(builder.module, access, name)
+    return mxcsr, builder.bitcast(mxcsr, i8p), function
+
+
+@intrinsic
+def _read_mxcsr(typingctx):  # type: ignore[no-untyped-def]
+    """The calling thread's MXCSR on x86-64; -1 elsewhere."""
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        if not _X86:
+            return ir.Constant(ir.IntType(32), -1)
+        mxcsr, pointer, store = _mxcsr_access(builder, "llvm.x86.sse.stmxcsr")
+        builder.call(store, [pointer])
+        return builder.load(mxcsr)
+
+    return types.int32(), codegen
+
+
+@intrinsic
+def _write_mxcsr(typingctx, value):  # type: ignore[no-untyped-def]
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        if _X86:
+            mxcsr, pointer, load = _mxcsr_access(builder, "llvm.x86.sse.ldmxcsr")
+            builder.store(args[0], mxcsr)
+            builder.call(load, [pointer])
+        return context.get_dummy_value()
+
+    return types.none(types.int32), codegen
+
+
+@numba.njit(types.int32(), cache=CACHE)
+def keep_subnormals():  # type: ignore[no-untyped-def]
+    """Turn off flush-to-zero and denormals-are-zero on this thread; return the old MXCSR.
+
+    A JAX host callback runs on a thread where XLA has set both, which would
+    turn our subnormal results (and inputs) into 0. -1 where there is no MXCSR.
+    """
+    old = _read_mxcsr()
+    if old >= 0 and old & _FLUSH_TO_ZERO:
+        _write_mxcsr(numba.int32(old & ~_FLUSH_TO_ZERO))
+    return old
+
+
+@numba.njit(types.none(types.int32), cache=CACHE)
+def restore_mxcsr(old):  # type: ignore[no-untyped-def]
+    """Undo `keep_subnormals`."""
+    if old >= 0 and old & _FLUSH_TO_ZERO:
+        _write_mxcsr(old)
+
+
 @jit
 def two_sum(a, b):  # type: ignore[no-untyped-def]
     """s + e == a + b exactly, s = fl(a + b)."""
