@@ -436,3 +436,13 @@ def test_logistic_parameter_errors_name_the_parameter(label: str) -> None:
     for bad in ("2", None, True, 1j, [1j]):
         with pytest.raises(TypeError, match=rf"^{label}\b"):
             sg.logistic(1.0, **{label: bad})
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_out_overlapping_the_input(dtype: type) -> None:
+    # out= one element ahead of x in the same buffer: the loops' fast path
+    # must not take it (the float32 rare-path pass reads x again).
+    buffer = np.random.default_rng(5).uniform(-110, 110, 20_000).astype(dtype)
+    want = sg.sigmoid(buffer[:-1])
+    assert sg.sigmoid(buffer[:-1], out=buffer[1:]) is not None
+    assert buffer[1:].tobytes() == want.tobytes()

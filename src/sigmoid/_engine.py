@@ -244,14 +244,21 @@ def evaluate(function: Function, x: Any, out: Any = None) -> Any:
     if (
         kind is np.ndarray
         and type(out) is np.ndarray
-        and x.size <= TINY
         and out.dtype == x.dtype
         and out.shape == x.shape
         and out.flags.c_contiguous  # numba's ufunc loops misplace a strided out (numba 0.68)
         and out.flags.writeable  # (else the general path's error message)
         and x.dtype in _LOOP
-    ):  # exactly what the general path does here, overlap included
-        return (_UFUNC[index] or kernel("ufunc", function))(x, out=out)
+    ):  # exactly what the general path does in these cases, so out= costs no more
+        if x.size <= TINY:  # overlap included: the ufunc handles it
+            return (_UFUNC[index] or kernel("ufunc", function))(x, out=out)
+        if x.ndim == 1 and x.flags.c_contiguous and not np.may_share_memory(x, out):
+            loop = _LOOP[x.dtype][index] or kernel(_KIND[x.dtype], function)
+            if x.size < SMALL:
+                loop(x, out)
+            else:
+                _run(loop, x, out)
+            return out
     return _evaluate_into(function, as_float_array(x), check_out(out))
 
 
