@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
+import subprocess
+import sys
 import warnings
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import mpmath
@@ -14,7 +18,7 @@ import pytest
 
 import sigmoid as sg
 from sigmoid import activations
-from sigmoid.activations import ACTIVATIONS, Activation, _gelu
+from sigmoid.activations import ACTIVATIONS, Activation, _gelu_kernels
 
 NAMES = list(ACTIVATIONS)
 FLOATS = [np.float16, np.float32, np.float64]
@@ -102,26 +106,28 @@ def test_narrow_dtypes_are_the_float64_result_rounded(name: str, dtype: type) ->
 
 
 @pytest.mark.parametrize("name", NAMES)
-@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("dtype", [*FLOATS, np.longdouble])
 def test_dtype_and_shape_preserved(name: str, dtype: type) -> None:
     act = ACTIVATIONS[name]
     x: np.ndarray = np.linspace(-3, 3, 12, dtype=dtype).reshape(3, 4)
     for f in (act.function, act.derivative):
         out = f(x)
-        assert isinstance(out, np.ndarray)
+        assert type(out) is np.ndarray
         assert out.dtype == dtype
         assert out.shape == (3, 4)
-        assert out[::2, 1:].shape == f(x[::2, 1:]).shape  # strided input
+        # Strided, Fortran-ordered and read-only input: the same values.
+        assert np.array_equal(f(x[::2, 1:]), out[::2, 1:])
+        assert np.array_equal(f(np.asfortranarray(x)), out)
+        assert np.array_equal(f(np.broadcast_to(x[:1], (3, 4))), np.broadcast_to(out[:1], (3, 4)))
+        assert f(x[:, :, None]).shape == (3, 4, 1)
+        read_only = x.copy()
+        read_only.flags.writeable = False
+        assert np.array_equal(f(read_only), out)
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_scalars_lists_and_integers(name: str) -> None:
+def test_lists_and_integers(name: str) -> None:
     act = ACTIVATIONS[name]
-    # A Python float gives a float (σ's own functions return a plain float,
-    # the NumPy formulas a np.float64, which is a float too).
-    assert isinstance(act.function(1.5), float)
-    assert np.ndim(act.function(1.5)) == 0
-    assert isinstance(act.derivative(np.float32(1.5)), np.float32)
     assert act.function([1, 2]).dtype == np.float64
     assert act.function([1, 2]).tolist() == act.function([1.0, 2.0]).tolist()
     assert act.function(np.array([], dtype=np.float32)).shape == (0,)
@@ -129,6 +135,36 @@ def test_scalars_lists_and_integers(name: str) -> None:
         act.function(1j)
     with pytest.raises(TypeError):
         act.function("1")
+
+
+FUNCTIONS_AND_DERIVATIVES = [
+    pytest.param(f, id=name if f is act.function else f"{name}-derivative")
+    for name, act in ACTIVATIONS.items()
+    for f in (act.function, act.derivative)
+]
+
+
+@pytest.mark.parametrize("f", FUNCTIONS_AND_DERIVATIVES)
+def test_python_numbers_give_python_floats(f: Callable[[Any], Any]) -> None:
+    # As the family's functions do: not np.float64, which is a float too.
+    for x in (0.5, -2.0, 3, -1):
+        y = f(x)
+        assert type(y) is float, (x, type(y))
+        assert y == f(np.array([x], dtype=np.float64))[0]
+    assert math.isnan(f(math.nan))
+
+
+@pytest.mark.parametrize("f", FUNCTIONS_AND_DERIVATIVES)
+@pytest.mark.parametrize("dtype", [*FLOATS, np.longdouble])
+def test_numpy_scalars_and_0d_arrays_give_numpy_scalars(
+    f: Callable[[Any], Any], dtype: type
+) -> None:
+    # As a NumPy ufunc does: a scalar of the input's dtype, also for a 0-d array.
+    for x in (dtype(0.5), np.array(-1.5, dtype=dtype)):
+        y = f(x)
+        assert type(y) is dtype, (x, type(y))
+        assert y == f(np.array([x], dtype=dtype))[0]
+    assert type(f(np.int64(2))) is np.float64
 
 
 def special_values(dtype: type) -> np.ndarray:
@@ -258,7 +294,7 @@ def test_gelu_is_the_erf_form() -> None:
     np.testing.assert_allclose(activations.gelu(x), erf_form, rtol=1e-13, atol=1e-16)
 
 
-def chebyshev_coefficients(f: Callable[[Any], Any], count: int) -> list[float]:
+def chebyshev_coefficients(f: Callable[[Any], Any], count: int) -> list[Any]:
     """Coefficients of the interpolant of f at `count` Chebyshev points of [-1, 1]."""
     nodes = [mpmath.cos(mpmath.pi * (j + 0.5) / count) for j in range(count)]
     values = [f(s) for s in nodes]
@@ -268,28 +304,167 @@ def chebyshev_coefficients(f: Callable[[Any], Any], count: int) -> list[float]:
         for k in range(count)
     ]  # fmt: skip
     coefficients[0] /= 2
-    return [float(c) for c in coefficients]
+    return coefficients
+
+
+def in_powers_of(coefficients: list[Any], scale: Any, shift: Any) -> list[Any]:
+    """Σ c_k T_k(s) with s = scale v + shift, as the coefficients of 1, v, v², ..."""
+    previous, current = [mpmath.mpf(1)], [shift, scale]  # T_0 and T_1 in powers of v
+    powers = [mpmath.mpf(0)] * len(coefficients)
+    for k, c in enumerate(coefficients):
+        term = previous if k == 0 else current
+        for j, value in enumerate(term):
+            powers[j] += c * value
+        if k >= 1:  # T_(k+1) = 2 s T_k - T_(k-1)
+            following = [2 * shift * v for v in current] + [mpmath.mpf(0)]
+            for j, value in enumerate(current):
+                following[j + 1] += 2 * scale * value
+            for j, value in enumerate(previous):
+                following[j] -= value
+            previous, current = current, following
+    return powers
 
 
 def test_gelu_coefficients_are_the_documented_interpolants() -> None:
+    kernels = _gelu_kernels
     with mpmath.workdps(50):
+        t_low = mpmath.mpf(1 - kernels._K) / (1 + kernels._K)
+        t_high = mpmath.mpf(kernels._Z_MAX - kernels._K) / (kernels._Z_MAX + kernels._K)
 
         def g(s: Any) -> Any:  # (Φ(√u) - 1/2) / √u, u = (s + 1) / 2
             x = mpmath.sqrt((s + 1) / 2)
             return (mpmath.ncdf(x) - mpmath.mpf(1) / 2) / x
 
-        def zm(s: Any) -> Any:  # z Q(z) / φ(z), z = 5 (1 + t) / (1 - t)
-            t = _gelu._T_LOW + (mpmath.mpf(_gelu._T_HIGH) - _gelu._T_LOW) * (s + 1) / 2
-            z = 5 * (1 + t) / (1 - t)
+        def zm(s: Any) -> Any:  # N(z) = z Q(z) / φ(z), z = 5 (1 + t) / (1 - t)
+            t = t_low + (t_high - t_low) * (s + 1) / 2
+            z = kernels._K * (1 + t) / (1 - t)
             return z * mpmath.ncdf(-z) / mpmath.npdf(z)
 
-        # The stored series are the first terms of degree-14 and degree-30 interpolants.
-        np.testing.assert_allclose(
-            _gelu._G, chebyshev_coefficients(g, 15)[: len(_gelu._G)], rtol=0, atol=1e-22
-        )
-        np.testing.assert_allclose(
-            _gelu._ZM,
-            chebyshev_coefficients(zm, 31)[: len(_gelu._ZM)],
-            rtol=0,
-            atol=1e-22,
-        )
+        # The first terms of degree-14 and degree-30 interpolants, in powers of
+        # u = (s + 1) / 2 and of t = t_low + (t_high - t_low) (s + 1) / 2; N over √(2π).
+        g_series = chebyshev_coefficients(g, 15)[: len(kernels._G)]
+        zm_series = chebyshev_coefficients(zm, 31)[: len(kernels._N)]
+        width = t_high - t_low
+        expected_g = in_powers_of(g_series, 2, -1)
+        expected_n = in_powers_of(zm_series, 2 / width, -(t_low + t_high) / width)
+        expected_n = [c / mpmath.sqrt(2 * mpmath.pi) for c in expected_n]
+        # The constant terms as double-doubles, to 2^-106 of their size.
+        for stored, low, exact in ((kernels._G, kernels._G0_LO, expected_g[0]),
+                                   (kernels._N, kernels._N0_LO, expected_n[0])):  # fmt: skip
+            assert abs(mpmath.mpf(stored[0]) + low - exact) < exact * 2**-105
+        inverse_sqrt_2pi = 1 / mpmath.sqrt(2 * mpmath.pi)
+        pair = mpmath.mpf(kernels._INV_SQRT_2PI) + kernels._INV_SQRT_2PI_LO
+        assert abs(pair - inverse_sqrt_2pi) < inverse_sqrt_2pi * 2**-105
+    np.testing.assert_allclose(kernels._G, [float(c) for c in expected_g], rtol=1e-15)
+    np.testing.assert_allclose(kernels._N, [float(c) for c in expected_n], rtol=1e-15)
+    assert tuple(1 / math.factorial(n) for n in range(2, 14)) == kernels._EXP
+
+
+def dense_sample() -> np.ndarray:
+    """The ranges where GELU's formulas change, densely, with tiny and subnormal results."""
+    rng = np.random.default_rng(22)
+    tiny = np.exp(rng.uniform(math.log(1e-310), 0.0, 500))
+    return np.concatenate([
+        rng.uniform(-40.0, 10.0, 1500),
+        rng.uniform(-3.0, 3.0, 1000),
+        tiny, -tiny,
+        -38.4 - rng.uniform(0.0, 0.4, 100),  # subnormal GELU(x)
+        np.nextafter([-1.0, -1.0, 1.0, 1.0], [-2.0, 0.0, 0.0, 2.0]),
+    ])  # fmt: skip
+
+
+def exact_parts(values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """The mpmath values as float64 pairs hi + lo, for errors in fractions of a ULP."""
+    hi = np.array([float(v) for v in values])
+    lo = np.array([float(v - h) for v, h in zip(values, hi, strict=True)])
+    return hi, lo
+
+
+def ulps_from(got: np.ndarray, hi: np.ndarray, lo: np.ndarray, dtype: type) -> np.ndarray:
+    spacing = np.spacing(np.abs(hi).astype(dtype)).astype(np.float64)
+    error: np.ndarray = np.abs((got.astype(np.float64) - hi) - lo) / spacing
+    return error
+
+
+def test_gelu_within_its_stated_ulps_of_mpmath() -> None:
+    # The module docstring of sigmoid.activations._gelu_kernels states the
+    # worst errors on a larger sample of the same kind.
+    x = dense_sample()
+    points = [mpmath.mpf(float(v)) for v in x]
+    f_hi, f_lo = exact_parts([v * mpmath.ncdf(v) for v in points])
+    d_hi, d_lo = exact_parts([mpmath.ncdf(v) + v * mpmath.npdf(v) for v in points])
+    assert ulps_from(activations.gelu(x), f_hi, f_lo, np.float64).max() <= 2.43
+    # Within 0.5 of the derivative's zero, in ULPs of 0.25 (a term's size there).
+    near_root = np.abs(x - DERIVATIVE_ROOTS["gelu"]) < 0.5
+    d_errors = ulps_from(activations.gelu_derivative(x), d_hi, d_lo, np.float64)
+    assert d_errors[~near_root].max() <= 2.82
+    absolute = np.abs((activations.gelu_derivative(x) - d_hi) - d_lo)[near_root]
+    assert absolute.max() <= 1.35 * np.spacing(0.25)
+    # float32: the float64 result rounded once, so within 0.5 ULP and a hair.
+    x32 = x.astype(np.float32)
+    points = [mpmath.mpf(float(v)) for v in x32]
+    f_hi, f_lo = exact_parts([v * mpmath.ncdf(v) for v in points])
+    d_hi, d_lo = exact_parts([mpmath.ncdf(v) + v * mpmath.npdf(v) for v in points])
+    near_root = np.abs(x32 - DERIVATIVE_ROOTS["gelu"]) < 0.5
+    assert ulps_from(activations.gelu(x32), f_hi, f_lo, np.float32).max() <= 0.5 + 1e-6
+    d_errors = ulps_from(activations.gelu_derivative(x32), d_hi, d_lo, np.float32)
+    assert d_errors[~near_root].max() <= 0.5 + 1e-6
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", ["gelu", "gelu_derivative"])
+def test_gelu_threaded_result_is_bit_identical_to_small_calls(name: str, dtype: type) -> None:
+    # Large enough to be split over threads (from 2^17 elements), with a ragged end.
+    f = getattr(activations, name)
+    x = np.random.default_rng(5).uniform(-45, 12, 5 * (1 << 17) + 123).astype(dtype)
+    pieces = np.concatenate([f(piece) for piece in np.array_split(x, 300)])
+    assert f(x).tobytes() == pieces.tobytes()
+
+
+def test_numba_is_imported_only_when_gelu_is_called() -> None:
+    code = (
+        "import sys; from sigmoid import activations as a; a.relu(1.0); a.tanh([1.0]); "
+        "print('numba' in sys.modules, end=' '); a.gelu(1.0); print('numba' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=os.environ, check=True
+    )
+    assert result.stdout.split() == ["False", "True"]
+
+
+def test_gelu_compiles_in_memory_without_a_disk_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    # sigmoid._kernels.CACHE is False where numba has no writable cache location.
+    monkeypatch.setattr(_gelu_kernels, "CACHE", False)
+    _gelu_kernels.loop.cache_clear()
+    try:
+        loop = _gelu_kernels.loop("gelu", np.dtype(np.float64))
+        x, out = np.array([-1.0, 0.0, 2.0]), np.empty(3)
+        loop(x, out)
+        assert out.tolist() == activations.gelu(x).tolist()
+    finally:
+        _gelu_kernels.loop.cache_clear()
+
+
+@pytest.mark.slow
+def test_a_damaged_gelu_cache_is_compiled_again(tmp_path: Path) -> None:
+    # A killed write or a full disk leaves cache files garbled (tests/test_import.py
+    # checks the family's kernels, emptied files too).
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_")}
+    env.update(NUMBA_CACHE_DIR=str(tmp_path))
+    code = "from sigmoid import activations as a; print(a.gelu(1.0))"
+    command = [sys.executable, "-W", "error", "-c", code]
+    first = subprocess.run(command, capture_output=True, text=True, env=env)
+    assert first.returncode == 0, first.stderr
+    cached = [p for p in tmp_path.rglob("*_gelu_kernels*") if p.suffix in (".nbi", ".nbc")]
+    assert cached
+    for path in cached:
+        path.write_bytes(os.urandom(64))
+    again = subprocess.run(command, capture_output=True, text=True, env=env)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == first.stdout == "0.8413447460685429\n"
+
+
+def test_public_names_are_all_and_only_all() -> None:
+    public = {name for name in dir(activations) if not name.startswith("_")}
+    assert public == set(activations.__all__)
+    assert len(activations.__all__) == len(set(activations.__all__))

@@ -29,7 +29,7 @@ from ._backends import longdouble
 from ._family import FAMILY, Function
 from ._validate import as_float_array, check_out
 
-__all__ = ["SMALL", "TINY", "evaluate", "kernel", "thread_count"]
+__all__ = ["SMALL", "TINY", "evaluate", "kernel", "run", "thread_count"]
 
 _F64 = np.dtype(np.float64)
 # Below this many elements per thread, handing work to another thread costs
@@ -141,7 +141,7 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_reset_pool)
 
 
-def _run(loop: Any, src: np.ndarray, dst: np.ndarray) -> None:
+def run(loop: Any, src: np.ndarray, dst: np.ndarray) -> None:
     """loop(src, dst) on 1-D arrays, split over threads when it is large enough.
 
     The loops release the GIL and every element is computed on its own, so the
@@ -186,7 +186,7 @@ def _compute(function: Function, arr: np.ndarray, dest: np.ndarray | None = None
         if arr.size:
             # ravel is a view when arr is contiguous in that order, else one copy.
             loop = kernel(_KIND[dtype], function)
-            _run(loop, arr.ravel(order=order), dest.ravel(order=order))
+            run(loop, arr.ravel(order=order), dest.ravel(order=order))
         return dest
     if dest is None:
         return result
@@ -232,7 +232,7 @@ def evaluate(function: Function, x: Any, out: Any = None) -> Any:
                     if x.size < SMALL:
                         loop(x, result)
                     else:
-                        _run(loop, x, result)
+                        run(loop, x, result)
                     return result
         elif kind is np.float32 or kind is np.float64:  # NumPy scalars: the ufunc, a scalar back
             return (_UFUNC[index] or kernel("ufunc", function))(x)
@@ -257,7 +257,7 @@ def evaluate(function: Function, x: Any, out: Any = None) -> Any:
             if x.size < SMALL:
                 loop(x, out)
             else:
-                _run(loop, x, out)
+                run(loop, x, out)
             return out
     return _evaluate_into(function, as_float_array(x), check_out(out))
 

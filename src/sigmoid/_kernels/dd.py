@@ -144,7 +144,9 @@ def _write_mxcsr(typingctx, value):  # type: ignore[no-untyped-def]
     return types.none(types.int32), codegen
 
 
-@numba.njit(types.int32(), cache=CACHE)
+# Compiled on first use, in memory (they are tiny): at import they would read
+# the disk cache outside `loops.build`'s guard against a damaged entry.
+@numba.njit
 def keep_subnormals():  # type: ignore[no-untyped-def]
     """Turn off flush-to-zero and denormals-are-zero on this thread; return the old MXCSR.
 
@@ -157,7 +159,7 @@ def keep_subnormals():  # type: ignore[no-untyped-def]
     return old
 
 
-@numba.njit(types.none(types.int32), cache=CACHE)
+@numba.njit
 def restore_mxcsr(old):  # type: ignore[no-untyped-def]
     """Undo `keep_subnormals`."""
     if old >= 0 and old & _FLUSH_TO_ZERO:

@@ -1,10 +1,10 @@
 """The activation family to compare with σ: functions, derivatives, properties.
 
 Every `Activation` carries its function and derivative (NumPy, vectorised,
-never warning, keeping the input's dtype) and, as data, the properties the
-textbooks compare: the output range, whether outputs are zero-centred, the
-largest slope (σ' never exceeds 1/4, one cause of vanishing gradients) and
-whether it saturates.
+never warning, keeping the input's type and dtype) and, as data, the
+properties the textbooks compare: the output range, whether outputs are
+zero-centred, the largest slope (σ' never exceeds 1/4, one cause of vanishing
+gradients) and whether it saturates.
 
 Examples
 --------
@@ -13,20 +13,11 @@ Examples
 >>> act.max_slope, act.zero_centred, act.range_text
 (1.0, True, '(-1, 1)')
 >>> act.derivative(0.0)
-np.float64(1.0)
+1.0
 >>> list(activations.ACTIVATIONS)[:4]
 ['sigmoid', 'tanh', 'relu', 'leaky_relu']
 """
 
-from __future__ import annotations
-
-import math
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from types import MappingProxyType
-from typing import Any
-
-from sigmoid import _api
 from sigmoid.activations._functions import (
     elu,
     elu_derivative,
@@ -38,13 +29,19 @@ from sigmoid.activations._functions import (
     leaky_relu_derivative,
     relu,
     relu_derivative,
+    sigmoid,
+    sigmoid_derivative,
     silu,
     silu_derivative,
+    softplus,
+    softplus_derivative,
     softsign,
     softsign_derivative,
+    swish,
     tanh,
     tanh_derivative,
 )
+from sigmoid.activations._registry import ACTIVATIONS, Activation, get
 
 __all__ = [
     "ACTIVATIONS",
@@ -72,143 +69,3 @@ __all__ = [
     "tanh",
     "tanh_derivative",
 ]
-
-sigmoid = _api.sigmoid
-sigmoid_derivative = _api.sigmoid_derivative
-softplus = _api.softplus
-softplus_derivative = _api.sigmoid  # d/dx log(1 + e^x) = σ(x)
-swish = silu
-
-ArrayFunction = Callable[[Any], Any]
-
-
-@dataclass(frozen=True)
-class Activation:
-    """One activation function, its derivative and its properties.
-
-    Attributes
-    ----------
-    name : str
-        The name in `ACTIVATIONS` and on the command line (``sigmoid eval
-        --function NAME``).
-    label : str
-        The name for legends and tables.
-    function, derivative : callable
-        Vectorised NumPy functions of one array.
-    output_range : tuple of float
-        Infimum and supremum of the outputs (``math.inf`` when unbounded).
-    bounds_attained : tuple of bool
-        Whether each bound of `output_range` is a value the function takes.
-    zero_centred : bool
-        Whether the function is odd, f(-x) = -f(x), so outputs are balanced
-        around 0 (σ's are all positive, which biases the next layer's updates).
-    max_slope : float
-        The supremum of the derivative.
-    saturating : bool
-        Whether the derivative goes to 0 for large inputs of *both* signs
-        (bounded on both sides); ReLU-like units keep slope 1 for x > 0.
-    """
-
-    name: str
-    label: str
-    function: ArrayFunction
-    derivative: ArrayFunction
-    output_range: tuple[float, float]
-    bounds_attained: tuple[bool, bool]
-    zero_centred: bool
-    max_slope: float
-    saturating: bool
-
-    @property
-    def range_text(self) -> str:
-        """The output range as an interval, e.g. ``'(0, 1)'`` or ``'[0, inf)'``."""
-        low, high = (f"{bound:g}" for bound in self.output_range)
-        left = "[" if self.bounds_attained[0] else "("
-        right = "]" if self.bounds_attained[1] else ")"
-        return f"{left}{low}, {high}{right}"
-
-
-_OPEN = (False, False)
-_INF = math.inf
-
-ACTIVATIONS: Mapping[str, Activation] = MappingProxyType(
-    {
-        act.name: act
-        for act in (
-            Activation(
-                "sigmoid", "Sigmoid", sigmoid, sigmoid_derivative,
-                (0.0, 1.0), _OPEN, False, 0.25, True,
-            ),
-            Activation(
-                "tanh", "tanh", tanh, tanh_derivative,
-                (-1.0, 1.0), _OPEN, True, 1.0, True,
-            ),
-            Activation(
-                "relu", "ReLU", relu, relu_derivative,
-                (0.0, _INF), (True, False), False, 1.0, False,
-            ),
-            Activation(
-                "leaky_relu", "Leaky ReLU", leaky_relu, leaky_relu_derivative,
-                (-_INF, _INF), _OPEN, False, 1.0, False,
-            ),
-            Activation(
-                "elu", "ELU", elu, elu_derivative,
-                (-1.0, _INF), _OPEN, False, 1.0, False,
-            ),
-            Activation(
-                "softplus", "Softplus", softplus, softplus_derivative,
-                (0.0, _INF), _OPEN, False, 1.0, False,
-            ),
-            # Minimum at x = -1.2785 (mpmath); max slope at x = 2.3994.
-            Activation(
-                "silu", "SiLU (swish)", silu, silu_derivative,
-                (-0.27846454276107380, _INF), (True, False), False,
-                1.0998393201288669, False,
-            ),
-            # Minimum at x = -0.75179 (mpmath); max slope at x = √2.
-            Activation(
-                "gelu", "GELU", gelu, gelu_derivative,
-                (-0.16997120747990366, _INF), (True, False), False,
-                1.1289041451851548, False,
-            ),
-            Activation(
-                "softsign", "Softsign", softsign, softsign_derivative,
-                (-1.0, 1.0), _OPEN, True, 1.0, True,
-            ),
-            Activation(
-                "hard_sigmoid", "Hard sigmoid", hard_sigmoid, hard_sigmoid_derivative,
-                (0.0, 1.0), (True, True), False, 1.0 / 6.0, True,
-            ),
-        )
-    }
-)  # fmt: skip
-
-_ALIASES = {"swish": "silu", "expit": "sigmoid"}
-
-
-def get(name: str) -> Activation:
-    """Look an activation up by name; case, ``-`` for ``_`` and aliases are accepted.
-
-    Raises
-    ------
-    ValueError
-        If the name is unknown; the message lists the known names.
-
-    Examples
-    --------
-    >>> get("Leaky-ReLU").name
-    'leaky_relu'
-    >>> get("swish").label
-    'SiLU (swish)'
-    >>> get("step")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    ValueError: unknown activation 'step'; known: sigmoid, tanh, relu, ..., hard_sigmoid
-    """
-    key = name.strip().lower().replace("-", "_")
-    key = _ALIASES.get(key, key)
-    try:
-        return ACTIVATIONS[key]
-    except KeyError:
-        known = ", ".join(ACTIVATIONS)
-        raise ValueError(f"unknown activation {name!r}; known: {known}") from None

@@ -2,23 +2,26 @@
 
 Every function takes what `sigmoid.sigmoid` takes, never warns (not even under
 ``np.errstate(all="raise")``), maps ±inf to its limit and NaN to NaN, and
-returns the input's floating dtype (integers and bools give float64).
+follows the family's type rules: a Python float or int gives a Python float,
+a NumPy scalar a NumPy scalar of its dtype, an array an array of its shape
+and floating dtype (integers and bools give float64).
 float16 and float32 inputs are computed in float64 and rounded once at the
-end; float64 and longdouble are computed in their own precision, except GELU,
-which is computed in float64 for longdouble too.
+end; float64 and longdouble are computed in their own precision, except GELU
+(compiled loops, `sigmoid.activations._gelu`), which is computed in float64
+for longdouble too.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, ParamSpec
+from typing import Any, Concatenate, ParamSpec
 
 import numpy as np
 
 from sigmoid import _api
 from sigmoid._validate import as_float_array
-from sigmoid.activations._gelu import gelu_derivative_float64, gelu_float64
+from sigmoid.activations import _gelu
 
 __all__ = [
     "elu",
@@ -31,13 +34,24 @@ __all__ = [
     "leaky_relu_derivative",
     "relu",
     "relu_derivative",
+    "sigmoid",
+    "sigmoid_derivative",
     "silu",
     "silu_derivative",
+    "softplus",
+    "softplus_derivative",
     "softsign",
     "softsign_derivative",
+    "swish",
     "tanh",
     "tanh_derivative",
 ]
+
+# The family's own functions, under their activation names.
+sigmoid = _api.sigmoid
+sigmoid_derivative = _api.sigmoid_derivative
+softplus = _api.softplus
+softplus_derivative = _api.sigmoid  # d/dx log(1 + e^x) = σ(x)
 
 # Beyond ±20000, e^-|x| is zero even in longdouble, so σ and σ' have reached
 # their limits; clamping there avoids the NaN of inf * 0.
@@ -45,19 +59,25 @@ _CLAMP = 20000.0
 P = ParamSpec("P")
 
 
-def _quiet(function: Callable[P, Any]) -> Callable[P, Any]:
-    """Run `function` under ``np.errstate(all="ignore")``.
+def _elementwise(
+    function: Callable[Concatenate[Any, P], Any],
+) -> Callable[Concatenate[Any, P], Any]:
+    """Run `function` under ``np.errstate(all="ignore")``; a Python number gives a float.
 
     Inside, overflow to inf, inf - inf, 0 * inf and underflow are expected: each
-    formula either lands on the right limit or is replaced by `np.where`.
+    formula either lands on the right limit or is replaced by `np.where`. The
+    formulas return NumPy scalars for scalar input, as ufuncs do; for a Python
+    float or int (not a NumPy scalar, though np.float64 is a float) that
+    becomes a float.
     """
 
     @functools.wraps(function)
-    def quiet(*args: P.args, **kwargs: P.kwargs) -> Any:
+    def elementwise(x: Any, /, *args: P.args, **kwargs: P.kwargs) -> Any:
         with np.errstate(all="ignore"):
-            return function(*args, **kwargs)
+            result = function(x, *args, **kwargs)
+        return float(result) if type(x) is float or type(x) is int else result
 
-    return quiet
+    return elementwise
 
 
 def _lift(x: Any) -> tuple[np.ndarray, np.dtype[Any]]:
@@ -74,7 +94,7 @@ def _finish(result: np.ndarray, dtype: np.dtype[Any]) -> Any:
     return out[()] if out.ndim == 0 else out
 
 
-@_quiet
+@_elementwise
 def tanh(x: Any, /) -> Any:
     """The hyperbolic tangent, σ stretched to (-1, 1): tanh(x) = 2 σ(2x) - 1.
 
@@ -87,7 +107,7 @@ def tanh(x: Any, /) -> Any:
     return _finish(np.tanh(work), dtype)
 
 
-@_quiet
+@_elementwise
 def tanh_derivative(x: Any, /) -> Any:
     """tanh'(x) = 1 - tanh²(x), computed as 4t / (1 + t)² with t = e^(-2|x|).
 
@@ -104,7 +124,7 @@ def tanh_derivative(x: Any, /) -> Any:
     return _finish(result, dtype)
 
 
-@_quiet
+@_elementwise
 def relu(x: Any, /) -> Any:
     """The rectifier max(x, 0).
 
@@ -117,7 +137,7 @@ def relu(x: Any, /) -> Any:
     return _finish(np.maximum(work, 0.0), dtype)
 
 
-@_quiet
+@_elementwise
 def relu_derivative(x: Any, /) -> Any:
     """The step 1 for x > 0, 0 for x <= 0 (0 at the kink, as PyTorch).
 
@@ -130,7 +150,7 @@ def relu_derivative(x: Any, /) -> Any:
     return _finish(np.heaviside(work, 0.0), dtype)
 
 
-@_quiet
+@_elementwise
 def leaky_relu(x: Any, /, *, negative_slope: float = 0.01) -> Any:
     """x for x >= 0, ``negative_slope * x`` below (PyTorch's default slope 0.01).
 
@@ -144,7 +164,7 @@ def leaky_relu(x: Any, /, *, negative_slope: float = 0.01) -> Any:
     return _finish(result, dtype)
 
 
-@_quiet
+@_elementwise
 def leaky_relu_derivative(x: Any, /, *, negative_slope: float = 0.01) -> Any:
     """1 for x > 0, ``negative_slope`` for x <= 0.
 
@@ -158,7 +178,7 @@ def leaky_relu_derivative(x: Any, /, *, negative_slope: float = 0.01) -> Any:
     return _finish(np.where(np.isnan(work), work, result), dtype)
 
 
-@_quiet
+@_elementwise
 def elu(x: Any, /, *, alpha: float = 1.0) -> Any:
     """The exponential linear unit: x for x > 0, alpha (e^x - 1) below.
 
@@ -172,7 +192,7 @@ def elu(x: Any, /, *, alpha: float = 1.0) -> Any:
     return _finish(result, dtype)
 
 
-@_quiet
+@_elementwise
 def elu_derivative(x: Any, /, *, alpha: float = 1.0) -> Any:
     """1 for x > 0, alpha e^x below.
 
@@ -186,7 +206,7 @@ def elu_derivative(x: Any, /, *, alpha: float = 1.0) -> Any:
     return _finish(result, dtype)
 
 
-@_quiet
+@_elementwise
 def silu(x: Any, /) -> Any:
     """The sigmoid-weighted linear unit (swish with β = 1): x σ(x).
 
@@ -200,7 +220,7 @@ def silu(x: Any, /) -> Any:
     return _finish(clamped * _api.sigmoid(clamped), dtype)
 
 
-@_quiet
+@_elementwise
 def silu_derivative(x: Any, /) -> Any:
     """silu'(x) = σ(x) + x σ'(x), with σ' from `sigmoid.sigmoid_derivative`.
 
@@ -215,7 +235,10 @@ def silu_derivative(x: Any, /) -> Any:
     return _finish(result, dtype)
 
 
-@_quiet
+swish = silu
+
+
+@_elementwise
 def gelu(x: Any, /) -> Any:
     """The exact Gaussian error linear unit x Φ(x), Φ the standard normal CDF.
 
@@ -227,12 +250,10 @@ def gelu(x: Any, /) -> Any:
     >>> gelu([-1.0, 0.0, 1.0])
     array([-0.15865525,  0.        ,  0.84134475])
     """
-    work, dtype = _lift(x)
-    work64 = work.astype(np.float64, copy=False)
-    return _finish(gelu_float64(work64), dtype)
+    return _gelu.evaluate("gelu", x)
 
 
-@_quiet
+@_elementwise
 def gelu_derivative(x: Any, /) -> Any:
     """gelu'(x) = Φ(x) + x φ(x), φ the standard normal density.
 
@@ -241,12 +262,10 @@ def gelu_derivative(x: Any, /) -> Any:
     >>> gelu_derivative([-1.0, 0.0, 1.0])
     array([-0.08331547,  0.5       ,  1.08331547])
     """
-    work, dtype = _lift(x)
-    work64 = work.astype(np.float64, copy=False)
-    return _finish(gelu_derivative_float64(work64), dtype)
+    return _gelu.evaluate("gelu_derivative", x)
 
 
-@_quiet
+@_elementwise
 def softsign(x: Any, /) -> Any:
     """x / (1 + |x|): like tanh, but approaches ±1 only as 1/x.
 
@@ -260,7 +279,7 @@ def softsign(x: Any, /) -> Any:
     return _finish(result, dtype)
 
 
-@_quiet
+@_elementwise
 def softsign_derivative(x: Any, /) -> Any:
     """softsign'(x) = 1 / (1 + |x|)².
 
@@ -274,7 +293,7 @@ def softsign_derivative(x: Any, /) -> Any:
     return _finish(r * r, dtype)
 
 
-@_quiet
+@_elementwise
 def hard_sigmoid(x: Any, /) -> Any:
     """PyTorch's piecewise-linear σ: relu6(x + 3) / 6, so 0 below -3 and 1 above 3.
 
@@ -290,7 +309,7 @@ def hard_sigmoid(x: Any, /) -> Any:
     return _finish(np.clip(work + 3.0, 0.0, 6.0) / 6.0, dtype)
 
 
-@_quiet
+@_elementwise
 def hard_sigmoid_derivative(x: Any, /) -> Any:
     """1/6 for -3 < x < 3, 0 outside (0 at the kinks, as PyTorch).
 
