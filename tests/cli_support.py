@@ -1,10 +1,17 @@
-"""What the command-line tests share: running `sigmoid.cli.main` in-process and
-checking that a user error is one clear line."""
+"""What the command-line tests share: running `sigmoid.cli.main` in-process,
+checking that a user error is one clear line, and finding and running the
+examples of the help texts and of the README."""
 
 from __future__ import annotations
 
+import io
+import re
+import shlex
+import subprocess
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -33,3 +40,66 @@ def assert_user_error(result: Result, code: ExitCode, *fragments: str) -> None:
     assert "Traceback" not in result.err
     for fragment in fragments:
         assert fragment in result.err
+
+
+# --- the examples of the help texts and of the README ------------------------
+
+README = Path(__file__).parent.parent / "README.md"
+
+
+def help_paths() -> list[tuple[str, ...]]:
+    """Every command whose ``--help`` there is: sigmoid, its commands, the lab's experiments."""
+    from sigmoid.cli import COMMANDS
+    from sigmoid.lab.cli import EXPERIMENTS
+
+    return [
+        (),
+        *((command.name,) for command in COMMANDS),
+        *(("lab", experiment[0]) for experiment in EXPERIMENTS),
+    ]
+
+
+def examples_in_help(text: str) -> list[str]:
+    """The command lines of a help text's "examples:" section.
+
+    An example is a line indented by two spaces, its description after two
+    or more spaces; a deeper indent continues the description.
+    """
+    _, heading, section = text.partition("\nexamples:\n")
+    found = []
+    for line in section.splitlines() if heading else []:
+        if not line.strip():
+            break
+        if line.startswith("  ") and not line.startswith("   "):
+            found.append(re.split(r"\s{2,}", line.strip())[0])
+    return found
+
+
+def examples_in_readme(path: Path = README) -> list[str]:
+    """The command lines of the README's "## Command line" section (its ```sh block)."""
+    section = path.read_text(encoding="utf-8").split("\n## Command line\n", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    block = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    lines = (re.sub(r"\s+#\s.*$", "", line).strip() for line in block.splitlines())
+    return [line for line in lines if line]
+
+
+def run_example(
+    example: str,
+    directory: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Result:
+    """Run `example` in `directory`: what feeds a pipe through bash, ``sigmoid ...`` in-process."""
+    producer, pipe, command = example.rpartition("|")
+    words = shlex.split(command)
+    assert words[0] == "sigmoid", example
+    stdin = ""
+    if pipe:
+        fed = subprocess.run(
+            ["bash", "-c", producer], cwd=directory, capture_output=True, text=True, check=True
+        )
+        stdin = fed.stdout
+    monkeypatch.chdir(directory)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    return run_main(words[1:], capsys)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
+import csv
+import gc
 import io
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -21,10 +26,19 @@ import numpy as np
 import pytest
 
 import sigmoid as sg
-from cli_support import Result, assert_user_error, run_main
+from cli_support import (
+    Result,
+    assert_user_error,
+    examples_in_help,
+    examples_in_readme,
+    help_paths,
+    run_example,
+    run_main,
+)
 from sigmoid import activations
 from sigmoid.cli import COMMANDS, ExitCode, main
 from sigmoid.cli import _eval as _cli_eval
+from sigmoid.cli import _io as _cli_io
 
 
 @pytest.fixture
@@ -45,6 +59,10 @@ def stdin(monkeypatch: pytest.MonkeyPatch) -> Any:
 
 def files_in(directory: Path) -> list[str]:
     return sorted(path.name for path in directory.iterdir())
+
+
+def read_csv(path: Path) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
 
 
 # --- the command line itself -------------------------------------------------
@@ -89,6 +107,19 @@ def test_argv_defaults_to_sys_argv(
     monkeypatch.setattr(sys, "argv", ["sigmoid", "eval", "0"])
     assert main() == ExitCode.OK
     assert capsys.readouterr().out == "0.5\n"
+
+
+def test_the_program_leaves_its_objects_to_the_os_at_exit(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    registered: list[Any] = []
+    monkeypatch.setattr(atexit, "register", registered.append)
+    assert main(["--version"]) == ExitCode.OK  # in-process: nothing changes at exit
+    assert registered == []
+    monkeypatch.setattr(sys, "argv", ["sigmoid", "--version"])
+    assert main() == ExitCode.OK  # as the program: no last collection over numba's objects
+    assert registered == [gc.freeze]
+    assert capsys.readouterr().out == f"sigmoid {sg.__version__}\n" * 2
 
 
 def test_interrupt_exits_with_130(run: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -150,9 +181,9 @@ def test_eval_csv_column_to_standard_output(run: Any, tmp_path: Path) -> None:
     result = run("eval", "-i", str(source), "--column", "score", "-f", "tanh")
     assert result.code == ExitCode.OK
     assert result.out.splitlines() == [
-        "score,tanh",
-        "0.0,0.0",
-        f"2.0,{float(np.tanh(2.0))!r}",
+        "id,score,tanh(score)",
+        "a,0,0.0",
+        f"b,2,{float(np.tanh(2.0))!r}",
     ]
 
 
@@ -160,13 +191,13 @@ def test_eval_csv_from_stdin_to_csv_file(run: Any, stdin: Any, tmp_path: Path) -
     stdin("x\n0\n")
     target = tmp_path / "out.csv"
     assert run("eval", "--column", "x", "-d", "-o", str(target)).code == 0
-    assert target.read_text() == "x,sigmoid'\n0.0,0.25\n"
+    assert target.read_text() == "x,sigmoid'(x)\n0,0.25\n"
 
 
 def test_eval_single_column_csv_needs_no_column(run: Any, tmp_path: Path) -> None:
     source = tmp_path / "one.csv"
     source.write_text("p\n0.5\n")
-    assert run("eval", "-i", str(source), "-f", "logit").out == "p,logit\n0.5,0.0\n"
+    assert run("eval", "-i", str(source), "-f", "logit").out == "p,logit(p)\n0.5,0.0\n"
 
 
 def test_eval_text_to_npy(run: Any, tmp_path: Path) -> None:
@@ -209,7 +240,7 @@ def test_eval_npy_to_text_and_csv(run: Any, tmp_path: Path) -> None:
     target = tmp_path / "out.csv"
     assert run("eval", "-i", str(source), "-f", "relu", "-o", str(target)).code == 0
     assert target.read_text().splitlines() == [
-        "x,relu",
+        "x,relu(x)",
         "0.0,0.0",
         "1.0,1.0",
         "2.0,2.0",
@@ -227,6 +258,118 @@ def test_eval_empty_and_zero_dimensional_npy(run: Any, tmp_path: Path) -> None:
     out = np.load(target)
     assert out.shape == ()
     assert out == 2 / 3
+
+
+CSV_WITH_TEXT = 'id,name,score,note\n7,"Smith, J",0,\n8,bob,-2.5,"said ""hi"""\n9,eve,1e3,x\n'
+
+
+def test_eval_csv_keeps_every_column_and_appends_the_result(run: Any, tmp_path: Path) -> None:
+    source, target = tmp_path / "data.csv", tmp_path / "scored.csv"
+    source.write_text(CSV_WITH_TEXT)
+    result = run("eval", "-i", str(source), "--column", "score", "-o", str(target))
+    assert (result.code, result.out, result.err) == (ExitCode.OK, "", "")
+    lines = target.read_text().splitlines()
+    assert lines[0] == "id,name,score,note,sigmoid(score)"
+    # Every input cell as it was (quoting kept where needed), then the result.
+    assert lines[1:] == [
+        '7,"Smith, J",0,,0.5',
+        f'8,bob,-2.5,"said ""hi""",{sg.sigmoid(-2.5)!r}',
+        "9,eve,1e3,x,1.0",
+    ]
+
+
+def test_eval_csv_to_standard_output_keeps_every_column(run: Any, stdin: Any) -> None:
+    stdin(CSV_WITH_TEXT)
+    result = run("eval", "--column", "score", "-f", "relu", "-d")
+    assert result.code == ExitCode.OK
+    rows = list(csv.reader(io.StringIO(result.out)))
+    assert rows[0] == ["id", "name", "score", "note", "relu'(score)"]
+    assert [row[:4] for row in rows[1:]] == list(csv.reader(io.StringIO(CSV_WITH_TEXT)))[1:]
+    assert [row[4] for row in rows[1:]] == ["0.0", "0.0", "1.0"]
+
+
+def test_eval_csv_in_chunks_keeps_rows_with_their_results(run: Any, tmp_path: Path) -> None:
+    source, target = tmp_path / "in.csv", tmp_path / "out.csv"
+    p = np.linspace(0.01, 0.99, 23)
+    source.write_text("label,p\n" + "".join(f"row{i},{v!r}\n" for i, v in enumerate(p.tolist())))
+    args = ["eval", "-i", str(source), "--column", "p", "-f", "logit", "-d", "-o", str(target)]
+    assert run(*args, "--chunk-size", "4").code == 0
+    rows = read_csv(target)
+    assert rows[0] == ["label", "p", "logit'(p)"]
+    assert [row[0] for row in rows[1:]] == [f"row{i}" for i in range(23)]
+    np.testing.assert_array_equal([float(row[2]) for row in rows[1:]], 1 / (p * (1 - p)))
+
+
+def test_eval_name_chooses_the_result_column(run: Any, tmp_path: Path) -> None:
+    source = tmp_path / "data.csv"
+    source.write_text("id,score\n1,0\n")
+    result = run("eval", "-i", str(source), "--column", "score", "--name", "p")
+    assert result.out == "id,score,p\n1,0,0.5\n"
+    target = tmp_path / "out.csv"
+    assert run("eval", "0", "-f", "tanh", "--name", "t", "-o", str(target)).code == 0
+    assert target.read_text() == "x,t\n0.0,0.0\n"
+
+
+def test_eval_csv_result_name_already_taken(run: Any, tmp_path: Path) -> None:
+    source = tmp_path / "scored.csv"
+    source.write_text("score,sigmoid(score)\n0,0.5\n")
+    result = run("eval", "-i", str(source), "--column", "score")
+    assert_user_error(result, ExitCode.USAGE, "already has a column 'sigmoid(score)'", "--name")
+    assert result.out == ""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["1", "--name", "p"],  # text to standard output
+        ["-i", "in.csv", "--column", "x", "--name", "p", "-o", "out.npy"],
+    ],
+)
+def test_eval_name_without_csv_output(
+    run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "in.csv").write_text("x\n1\n")
+    assert_user_error(run("eval", *args), ExitCode.USAGE, "--name names the result column of CSV")
+    assert files_in(tmp_path) == ["in.csv"]
+
+
+def test_eval_csv_ragged_row(run: Any, tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text("a,b\n1,2\n3,4,5\n")
+    result = run("eval", "-i", str(source), "--column", "b")
+    assert_user_error(result, ExitCode.DATA_ERROR, "line 3: 3 cells, the header has 2")
+    assert result.out == ""
+
+
+# --- eval: negative numbers are values -----------------------------------------
+
+
+@pytest.mark.parametrize("text", ["-3", "-3e2", "-.5", "-0.5", "-inf", "-Infinity", "-1E-5", "-0"])
+def test_negative_numbers_in_any_float_syntax(run: Any, text: str) -> None:
+    result = run("eval", text)
+    assert (result.code, result.err) == (ExitCode.OK, "")
+    assert result.out == f"{sg.sigmoid(float(text))!r}\n"
+
+
+def test_negative_numbers_among_options(run: Any) -> None:
+    result = run("eval", "-f", "relu", "-d", "-1e3", "-.25", "2")
+    assert result.out.split() == ["0.0", "0.0", "1.0"]
+    assert run("eval", "-nan").out == "nan\n"
+    assert run("eval", "-inf", "-f", "log_sigmoid").out == "-inf\n"  # not -i nf
+
+
+def test_negative_numbers_as_option_values(run: Any, tmp_path: Path) -> None:
+    target = tmp_path / "f.svg"
+    result = run("plot", "-o", str(target), "--range", "-1e1", "-2.5E0", "--no-derivative")
+    assert result.code == ExitCode.OK
+    assert target.read_bytes().startswith(b"<?xml")
+
+
+def test_a_dash_word_is_still_an_unknown_option(run: Any) -> None:
+    result = run("eval", "-3x")
+    assert result.code == ExitCode.USAGE
+    assert "unrecognized arguments: -3x" in result.err
 
 
 class FakeTerminal(io.StringIO):
@@ -319,6 +462,60 @@ def test_non_number_in_csv_names_line_and_column(run: Any, tmp_path: Path) -> No
         ExitCode.DATA_ERROR,
         "line 3, column 'b': '' is not a number",
     )
+
+
+def test_csv_text_column_prints_nothing(run: Any, tmp_path: Path) -> None:
+    source = tmp_path / "data.csv"
+    source.write_text(CSV_WITH_TEXT)
+    result = run("eval", "-i", str(source), "--column", "name")
+    assert_user_error(result, ExitCode.DATA_ERROR, "line 2, column 'name': 'Smith, J' is not")
+    assert result.out == ""
+
+
+@pytest.mark.parametrize("csv_input", [False, True])
+def test_bad_number_after_many_chunks_prints_nothing(run: Any, stdin: Any, csv_input: bool) -> None:
+    lines = ["0.5"] * 100 + ["oops"]
+    stdin(("x\n" if csv_input else "") + "\n".join(lines) + "\n")
+    args = ["--column", "x"] if csv_input else []
+    result = run("eval", *args, "--chunk-size", "7")
+    assert_user_error(result, ExitCode.DATA_ERROR, "'oops' is not a number")
+    assert result.out == ""
+
+
+def test_bad_value_in_arguments_prints_nothing(run: Any) -> None:
+    result = run("eval", *["1"] * 40, "x")
+    assert_user_error(result, ExitCode.DATA_ERROR, "argument 41: 'x' is not a number")
+    assert result.out == ""
+
+
+def test_failure_in_a_large_npy_prints_nothing(
+    run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "in.npy"
+    np.save(source, np.zeros(100))
+    calls = []
+
+    def failing(x: Any) -> Any:
+        calls.append(len(x))
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return sg.sigmoid(x)
+
+    monkeypatch.setattr(_cli_eval, "resolve", lambda name, derivative: failing)
+    result = run("eval", "-i", str(source), "--chunk-size", "10")
+    assert_user_error(result, ExitCode.INTERRUPTED, "interrupted")
+    assert result.out == ""
+
+
+def test_output_held_in_a_temporary_file_is_complete(
+    run: Any, stdin: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_cli_io, "_HELD_IN_MEMORY", 1000)  # the rest waits on disk
+    x = np.linspace(-30, 30, 5001)
+    stdin("\n".join(map(repr, x.tolist())))
+    result = run("eval", "-f", "softplus", "--chunk-size", "64")
+    assert result.code == ExitCode.OK
+    np.testing.assert_array_equal(np.array(result.out.split(), dtype=float), sg.softplus(x))
 
 
 def test_unknown_function_lists_the_known_ones(run: Any) -> None:
@@ -572,6 +769,235 @@ def test_compare_checks_the_format_before_timing(run: Any, tmp_path: Path) -> No
     assert result.out == ""
 
 
+def test_compare_prints_nothing_when_the_figure_cannot_be_written(run: Any, tmp_path: Path) -> None:
+    target = tmp_path / "missing" / "family.png"
+    result = run("compare", "sigmoid", "--no-timing", "-o", str(target))
+    assert_user_error(result, ExitCode.CANT_CREATE, f"directory {target.parent} does not exist")
+    assert result.out == ""  # not the table
+
+
+# --- every example of the help texts and of the README -----------------------
+
+BIG = np.linspace(-12, 12, 3000, dtype=np.float32).reshape(1000, 3)
+
+
+def write_example_inputs(directory: Path) -> None:
+    """The files the examples name: big.npy, and data.csv with a score and a 0/1 outcome."""
+    np.save(directory / "big.npy", BIG)
+    rng = np.random.default_rng(0)
+    score = np.round(rng.normal(size=60), 3)
+    age = rng.integers(20, 80, size=60).tolist()
+    outcome = (rng.random(60) < sg.sigmoid(3.0 * score)).astype(int).tolist()
+    score = score.tolist()
+    rows = (
+        f"{i},{a},{s!r},{o}" for i, (a, s, o) in enumerate(zip(age, score, outcome, strict=True))
+    )
+    (directory / "data.csv").write_text("\n".join(["id,age,score,outcome", *rows]) + "\n")
+
+
+def floats(text: str) -> np.ndarray:
+    """The numbers of `text`, one per line, every one of them finite."""
+    values = np.array([float(line) for line in text.splitlines()])
+    assert values.size > 0
+    assert np.isfinite(values).all(), text
+    return values
+
+
+def rows_of(out: str, first_words: list[str]) -> dict[str, list[str]]:
+    """The first line starting with each word, as cells (two or more spaces apart)."""
+    rows: dict[str, list[str]] = {}
+    for line in out.splitlines():
+        words = line.split()
+        if words and words[0] in first_words and words[0] not in rows:
+            rows[words[0]] = re.split(r"\s{2,}", line.strip())
+    assert list(rows) == first_words, out
+    return rows
+
+
+def numbers_in(cells: list[str]) -> list[float]:
+    """The cells that are numbers, every one of them finite."""
+    values = []
+    for cell in cells:
+        try:
+            values.append(float(cell))
+        except ValueError:
+            continue
+    assert values, cells
+    assert all(np.isfinite(values)), cells
+    return values
+
+
+def figure(directory: Path, name: str) -> None:
+    magic = {".png": b"\x89PNG", ".svg": b"<?xml", ".pdf": b"%PDF"}[Path(name).suffix]
+    assert (directory / name).read_bytes().startswith(magic)
+
+
+def check_eval_numbers(result: Result, directory: Path) -> None:
+    expected = sg.sigmoid(np.array([0.0, 1.5, -300.0]))
+    np.testing.assert_array_equal(floats(result.out), expected)
+
+
+def check_relu_slope(result: Result, directory: Path) -> None:
+    assert floats(result.out).tolist() == [1.0]
+
+
+def check_logit(result: Result, directory: Path) -> None:
+    values = floats(result.out)
+    np.testing.assert_array_equal(values, sg.logit(np.array([0.1, 0.5, 0.9])))
+    assert values[0] < 0 == values[1] < values[2]
+
+
+def check_tanh_of_seq(result: Result, directory: Path) -> None:
+    x = np.arange(-3.0, 4.0)
+    np.testing.assert_array_equal(floats(result.out), activations.tanh(x))
+
+
+def check_big_npy(result: Result, directory: Path) -> None:
+    assert result.out == ""
+    out = np.load(directory / "out.npy")
+    assert (out.dtype, out.shape) == (BIG.dtype, BIG.shape)
+    np.testing.assert_array_equal(out, sg.sigmoid(BIG))
+
+
+def check_scored_csv(result: Result, directory: Path) -> None:
+    assert result.out == ""
+    given = read_csv(directory / "data.csv")
+    scored = read_csv(directory / "scored.csv")
+    assert scored[0] == [*given[0], "sigmoid(score)"]
+    assert [row[:-1] for row in scored[1:]] == given[1:]
+    results = [float(row[-1]) for row in scored[1:]]
+    assert results == [sg.sigmoid(float(row[2])) for row in given[1:]]
+
+
+def plot_check(name: str) -> Any:
+    def check(result: Result, directory: Path) -> None:
+        assert result.out == f"wrote {name}\n"
+        figure(directory, name)
+
+    return check
+
+
+def compare_check(names: list[str], output: str | None) -> Any:
+    def check(result: Result, directory: Path) -> None:
+        rows = rows_of(result.out, names)
+        for name in names:
+            assert rows[name][-1] == f"{float(rows[name][-1]):.2f}"  # ns/element
+            assert float(rows[name][-1]) > 0
+        if output is None:
+            assert files_in(directory) == ["big.npy", "data.csv"]
+        else:
+            assert result.out.endswith(f"wrote {output}\n")
+            figure(directory, output)
+
+    return check
+
+
+def vanishing_check(names: list[str], depth: int) -> Any:
+    def check(result: Result, directory: Path) -> None:
+        assert f"{depth} hidden layers" in result.out
+        rows = rows_of(result.out, names)
+        factors = {name: numbers_in(rows[name])[-1] for name in names}
+        assert factors["sigmoid"] < min(factors["tanh"], factors["relu"]) / 2  # σ's vanish
+        figure(directory, "lab_vanishing.png")
+
+    return check
+
+
+def check_training(result: Result, directory: Path) -> None:
+    assert "seed 1" in result.out.splitlines()[0]
+    for cells in rows_of(result.out, ["sigmoid", "tanh", "relu"]).values():
+        accuracy = numbers_in(cells)[-4]  # the final test accuracy
+        assert 0.0 <= accuracy <= 1.0
+    figure(directory, "lab_training.png")
+
+
+def classify_check(output: str, data: str) -> Any:
+    def check(result: Result, directory: Path) -> None:
+        assert result.out.startswith(data)
+        for cells in rows_of(result.out, ["gradient", "sklearn"]).values():
+            *accuracies, loss = numbers_in(cells)[-3:]
+            assert all(0.5 < accuracy <= 1.0 for accuracy in accuracies), cells
+            assert loss > 0
+        figure(directory, output)
+
+    return check
+
+
+ALL = list(activations.ACTIVATIONS)
+Check = Any  # (Result, Path) -> None
+EXAMPLES: dict[str, Check] = {
+    "sigmoid eval 0 1.5 -3e2": check_eval_numbers,
+    "sigmoid eval -f relu -d 2": check_relu_slope,
+    "sigmoid eval -f logit 0.1 0.5 0.9": check_logit,
+    "seq -3 3 | sigmoid eval -f tanh": check_tanh_of_seq,
+    "sigmoid eval -i big.npy -o out.npy": check_big_npy,
+    "sigmoid eval -i data.csv --column score -o scored.csv": check_scored_csv,
+    "sigmoid plot": plot_check("sigmoid.png"),
+    "sigmoid plot -o sigmoid.svg --range -10 10 --no-derivative": plot_check("sigmoid.svg"),
+    "sigmoid plot -o sigmoid.svg --range -8 8": plot_check("sigmoid.svg"),
+    "sigmoid compare": compare_check(ALL, "family.png"),
+    "sigmoid compare sigmoid tanh relu -o family.pdf": compare_check(
+        ["sigmoid", "tanh", "relu"], "family.pdf"
+    ),
+    "sigmoid compare sigmoid tanh relu gelu": compare_check(
+        ["sigmoid", "tanh", "relu", "gelu"], "family.png"
+    ),
+    "sigmoid compare --no-figure": compare_check(ALL, None),
+    "sigmoid lab vanishing": vanishing_check(["sigmoid", "tanh", "relu"], 10),
+    "sigmoid lab vanishing --depth 20 --activations sigmoid,tanh,relu,gelu": vanishing_check(
+        ["sigmoid", "tanh", "relu", "gelu"], 20
+    ),
+    "sigmoid lab train --seed 1": check_training,
+    "sigmoid lab classify": classify_check("lab_classifier.png", "breast cancer"),
+    "sigmoid lab classify --csv data.csv --label outcome -o fit.svg": classify_check(
+        "fit.svg", "data.csv"
+    ),
+}
+
+
+def test_every_example_is_run_here(run: Any) -> None:
+    found = []
+    for path in help_paths():
+        result = run(*path, "--help")
+        assert result.code == ExitCode.OK
+        found += examples_in_help(result.out)
+    assert len(found) == len(set(found)) > 10
+    readme = examples_in_readme()
+    assert len(readme) >= 5
+    assert set(found) | set(readme) == set(EXAMPLES)
+
+
+# Those that take more than a few seconds (training, deep networks).
+SLOW_EXAMPLES = {
+    "sigmoid lab train --seed 1",
+    "sigmoid lab classify",
+    "sigmoid lab vanishing --depth 20 --activations sigmoid,tanh,relu,gelu",
+}
+
+
+@pytest.mark.parametrize(
+    ("example", "check"),
+    [
+        pytest.param(
+            example, check, id=example, marks=[pytest.mark.slow] if example in SLOW_EXAMPLES else []
+        )
+        for example, check in EXAMPLES.items()
+    ],
+)
+def test_example(
+    example: str,
+    check: Any,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    write_example_inputs(tmp_path)
+    result = run_example(example, tmp_path, capsys, monkeypatch)
+    assert (result.code, result.err) == (ExitCode.OK, "")
+    check(result, tmp_path)
+    assert not [name for name in files_in(tmp_path) if name.endswith(".part")]
+
+
 # --- the installed program ---------------------------------------------------
 
 
@@ -609,3 +1035,61 @@ def test_python_dash_m(tmp_path: Path) -> None:
     )
     assert result.returncode == 0
     assert result.stdout.startswith("sigmoid ")
+
+
+def test_pipeline_example_in_a_shell(tmp_path: Path) -> None:
+    program = Path(sigmoid_program()[0])
+    if program.name != "sigmoid":
+        pytest.skip("the sigmoid program is not installed")
+    env = {**os.environ, "PATH": f"{program.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    result = subprocess.run(
+        ["bash", "-c", "seq -3 3 | sigmoid eval -f tanh"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    np.testing.assert_array_equal(floats(result.stdout), activations.tanh(np.arange(-3.0, 4.0)))
+
+
+# What `sigmoid eval 0` may not load: the other commands' modules and libraries.
+NOT_FOR_EVAL = [
+    "sigmoid.lab",
+    "sigmoid.plotting",
+    "sigmoid.cli._figures",
+    "sigmoid.cli._csv",
+    "matplotlib",
+    "tqdm",
+    "sklearn",
+]
+_LOADED = """
+import contextlib, io, json, sys
+from sigmoid.cli import main
+seen = {"import": sorted(sys.modules)}
+with contextlib.redirect_stdout(io.StringIO()):
+    main(["--help"])
+seen["help"] = sorted(sys.modules)
+from sigmoid._kernels import loops
+built = []
+build = loops.build
+loops.build = lambda kind, function: built.append([kind, function.name]) or build(kind, function)
+with contextlib.redirect_stdout(io.StringIO()) as out:
+    seen["code"] = main(["eval", "0"])
+seen.update(out=out.getvalue(), eval=sorted(sys.modules), built=built)
+print(json.dumps(seen))
+"""
+
+
+def test_eval_of_a_number_loads_only_what_it_needs() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", _LOADED], capture_output=True, text=True, check=True
+    )
+    seen = json.loads(result.stdout)
+    cli_only = [*NOT_FOR_EVAL, "sigmoid.cli._eval", "numba", "importlib.metadata", "csv"]
+    assert [name for name in cli_only if name in seen["import"]] == []
+    assert [name for name in cli_only if name in seen["help"]] == []  # names and help only
+    assert (seen["code"], seen["out"]) == (0, "0.5\n")
+    assert [name for name in NOT_FOR_EVAL if name in seen["eval"]] == []
+    assert seen["built"] == [["scalar", "sigmoid"]]  # one compiled kernel, not a ufunc

@@ -3,6 +3,8 @@
 Numbers come from the arguments, standard input or a file: plain text (one
 number per line), CSV (a header row, then ``--column NAME``) or ``.npy``;
 results go to standard output or to a file whose extension picks the kind.
+CSV output keeps every input column, in order, and appends the result
+column, named like ``sigmoid(score)`` unless ``--name`` says otherwise.
 """
 
 from __future__ import annotations
@@ -17,18 +19,20 @@ from typing import Any, TextIO
 import numpy as np
 
 from sigmoid import _api, activations
+from sigmoid._engine import TINY
 from sigmoid._validate import as_float_array
 from sigmoid.cli import _io
 from sigmoid.cli._common import CliError, ExitCode, check_input_file
 from sigmoid.cli._io import ArrayFunction
 
-__all__ = ["add_eval_arguments", "function_names", "resolve", "run_eval"]
+__all__ = ["add_eval_arguments", "canonical_name", "function_names", "resolve", "run_eval"]
 
 DEFAULT_CHUNK_SIZE = 1 << 20
 
 
 def _log_sigmoid_derivative(x: Any) -> Any:
-    return _api.sigmoid(-as_float_array(x))  # d/dx log σ(x) = 1 - σ(x) = σ(-x)
+    # d/dx log σ(x) = 1 - σ(x) = σ(-x); a Python float stays one (see _evaluate).
+    return _api.sigmoid(-x if isinstance(x, float) else -as_float_array(x))
 
 
 def _logit_derivative(p: Any) -> Any:
@@ -51,18 +55,25 @@ def function_names() -> list[str]:
     return [*activations.ACTIVATIONS, *_EXTRA]
 
 
+def canonical_name(name: str) -> str:
+    """The name `name` stands for (``Log-Sigmoid`` is ``log_sigmoid``), or a usage error."""
+    key = name.strip().lower().replace("-", "_")
+    if key in _EXTRA:
+        return key
+    try:
+        return activations.get(name).name
+    except ValueError:
+        known = ", ".join(function_names())
+        raise CliError(f"unknown function {name!r}; known: {known}", ExitCode.USAGE) from None
+
+
 def resolve(name: str, derivative: bool) -> ArrayFunction:
     """The function called `name` (or its derivative), or a usage error."""
-    key = name.strip().lower().replace("-", "_")
+    key = canonical_name(name)
     if key in _EXTRA:
         function, slope = _EXTRA[key]
     else:
-        try:
-            act = activations.get(name)
-        except ValueError:
-            known = ", ".join(function_names())
-            message = f"unknown function {name!r}; known: {known}"
-            raise CliError(message, ExitCode.USAGE) from None
+        act = activations.ACTIVATIONS[key]
         function, slope = act.function, act.derivative
     return slope if derivative else function
 
@@ -70,7 +81,7 @@ def resolve(name: str, derivative: bool) -> ArrayFunction:
 def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "values", nargs="*", metavar="VALUE",
-        help="numbers to evaluate (default: read -i FILE or standard input)",
+        help="numbers to evaluate, negative ones too (default: read -i FILE or standard input)",
     )  # fmt: skip
     parser.add_argument(
         "-f", "--function", default="sigmoid", metavar="NAME",
@@ -90,12 +101,34 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument(
         "--column", metavar="NAME",
-        help="the CSV column to read (needed when there are several)",
+        help="the CSV column to evaluate (needed when there are several); CSV output "
+        "keeps every column, in order, and appends the result",
+    )  # fmt: skip
+    parser.add_argument(
+        "--name", metavar="NAME",
+        help="the result's column in CSV output (default: FUNCTION(COLUMN), "
+        "e.g. sigmoid(score), or sigmoid'(score) with -d)",
     )  # fmt: skip
     parser.add_argument(
         "--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE, metavar="N",
         help="numbers evaluated at a time (default: %(default)s)",
     )  # fmt: skip
+
+
+def _is_npy(path: str | None) -> bool:
+    return path is not None and path.lower().endswith(".npy")
+
+
+def _reads_csv(args: argparse.Namespace) -> bool:
+    if args.values or _is_npy(args.input):
+        return False
+    return args.column is not None or (args.input or "").lower().endswith(".csv")
+
+
+def _writes_csv(args: argparse.Namespace) -> bool:
+    if args.output not in (None, "-"):
+        return bool(args.output.lower().endswith(".csv"))
+    return _reads_csv(args)
 
 
 def _check_arguments(args: argparse.Namespace) -> None:
@@ -104,57 +137,86 @@ def _check_arguments(args: argparse.Namespace) -> None:
         problem = "--chunk-size must be at least 1"
     elif args.values and args.input:
         problem = "give numbers as arguments or with --input, not both"
-    elif args.column and args.input and args.input.lower().endswith(".npy"):
+    elif args.column is not None and _is_npy(args.input):
         problem = "--column applies to CSV input, not .npy"
+    elif args.column is not None and args.values:
+        problem = "--column applies to CSV input, not to numbers given as arguments"
+    elif args.name is not None and not _writes_csv(args):
+        problem = "--name names the result column of CSV output (CSV input or -o FILE.csv)"
+    elif args.name is not None and not args.name.strip():
+        problem = "--name needs a column name"
     elif not (args.values or args.input) and sys.stdin.isatty():
         problem = "no numbers: give them as arguments, with --input, or on standard input"
     if problem:
         raise CliError(problem, ExitCode.USAGE)
 
 
-def _values(
-    args: argparse.Namespace, source: Path | None, stack: ExitStack
-) -> tuple[str | None, Iterator[float]]:
-    """The CSV column read (None for text) and the numbers, parsed lazily."""
+def _evaluate(function: ArrayFunction, x: np.ndarray) -> np.ndarray:
+    """function(x) for float64 `x`; a few numbers go one by one, as Python floats.
+
+    The engine takes arrays of at most `TINY` numbers through the family's
+    NumPy ufuncs, a Python float through its compiled scalar function: the
+    same values, but the scalar function loads from numba's cache in a
+    fraction of the ufunc's time, which is most of ``sigmoid eval 0``.
+    """
+    if x.size <= TINY:
+        return np.array([function(value) for value in x.tolist()], dtype=np.float64)
+    return np.asarray(function(x))
+
+
+def _open(source: Path | None, *, csv: bool, stack: ExitStack) -> tuple[TextIO, str]:
+    """The lines of `source` (standard input if None) and the name to show in errors."""
+    if source is None:
+        return sys.stdin, "<stdin>"
+    newline = "" if csv else None  # the csv module handles line ends itself
+    return stack.enter_context(source.open(encoding="utf-8", newline=newline)), str(source)
+
+
+Chunks = Iterator[tuple[np.ndarray, list[list[str]] | None]]
+
+
+def _read(
+    args: argparse.Namespace, source: Path | None, label: str, stack: ExitStack
+) -> tuple[Chunks, list[str]]:
+    """The numbers in chunks, with their CSV rows if any, and the CSV output's header."""
     if args.values:
         where = (f"argument {i}" for i in range(1, len(args.values) + 1))
-        return None, map(_io.number, args.values, where)
-    lines: TextIO = sys.stdin
-    name = "<stdin>"
-    is_csv = args.column is not None
-    if source is not None:
-        is_csv = is_csv or source.suffix.lower() == ".csv"
-        newline = "" if is_csv else None  # the csv module handles line ends itself
-        lines = stack.enter_context(source.open(encoding="utf-8", newline=newline))
-        name = str(source)
-    if is_csv:
-        return _io.csv_values(lines, name, args.column)
-    return None, _io.text_values(lines, name)
+        numbers = _io.chunks(map(_io.number, args.values, where), args.chunk_size)
+        return ((x, None) for x in numbers), ["x", args.name or f"{label}(x)"]
+    csv_input = _reads_csv(args)
+    lines, name = _open(source, csv=csv_input, stack=stack)
+    if not csv_input:
+        numbers = _io.chunks(_io.text_values(lines, name), args.chunk_size)
+        return ((x, None) for x in numbers), ["x", args.name or f"{label}(x)"]
+    from sigmoid.cli import _csv  # the csv module only for CSV
+
+    table = _csv.read_table(lines, name, args.column, args.chunk_size)
+    result = args.name or f"{label}({table.column})"
+    if result in (cell.strip() for cell in table.header):
+        message = f"{name} already has a column {result!r}: choose another with --name"
+        raise CliError(message, ExitCode.USAGE)
+    return table.chunks, [*table.header, result]
 
 
 def run_eval(args: argparse.Namespace) -> int:
     _check_arguments(args)
     function = resolve(args.function, args.derivative)
+    name = canonical_name(args.function)
+    label = f"{name}'" if args.derivative else name
     source = None if args.input is None else Path(args.input)
     output = None if args.output in (None, "-") else Path(args.output)
-    result_name = f"{args.function}'" if args.derivative else args.function
     if source is not None:
         check_input_file(source)
-        if source.suffix.lower() == ".npy":
-            names = ("x", result_name)
-            _io.eval_npy(source, function, output, chunk_size=args.chunk_size, names=names)
+        if _is_npy(args.input):
+            header = ["x", args.name or f"{label}(x)"]
+            _io.eval_npy(source, function, output, chunk_size=args.chunk_size, header=header)
             return ExitCode.OK
-    with ExitStack() as stack:
-        column, values = _values(args, source, stack)
-        names = (column or "x", result_name)
-        chunks = _io.chunks(values, args.chunk_size)
-        pairs = ((x, np.asarray(function(x))) for x in chunks)
-        try:
-            if output is None:  # CSV in, CSV out; otherwise results, one per line
-                _io.write_stream(pairs, sys.stdout, names if column else None)
-            else:
-                _io.write_file(pairs, output, names)
-        except UnicodeDecodeError:
-            message = f"cannot read {source}: not UTF-8 text"
-            raise CliError(message, ExitCode.DATA_ERROR) from None
+    try:
+        with ExitStack() as stack:
+            chunks, header = _read(args, source, label, stack)
+            evaluated = ((x, _evaluate(function, x), rows) for x, rows in chunks)
+            _io.write_results(evaluated, output, header=header, csv_input=_reads_csv(args))
+    except UnicodeDecodeError:
+        where = "<stdin>" if source is None else source
+        raise CliError(f"cannot read {where}: not UTF-8 text", ExitCode.DATA_ERROR) from None
     return ExitCode.OK

@@ -65,7 +65,7 @@ def _plotting() -> ModuleType:
     return plotting
 
 
-def _save(figure: Figure, path: Path, fmt: str) -> None:
+def _write(figure: Figure, path: Path, fmt: str) -> None:
     import matplotlib
 
     # A fixed salt makes the SVG's element ids, and so the file, reproducible.
@@ -74,6 +74,11 @@ def _save(figure: Figure, path: Path, fmt: str) -> None:
         matplotlib.rc_context({"svg.hashsalt": "sigmoid"}),
     ):
         figure.savefig(temporary, format=fmt, metadata=_METADATA[fmt])
+
+
+def _save(figure: Figure, path: Path, fmt: str) -> None:
+    """Write the figure atomically, then say so."""
+    _write(figure, path, fmt)
     print(f"wrote {path}")
 
 
@@ -176,9 +181,12 @@ def run_compare(args: argparse.Namespace) -> int:
         fmt = figure_format(path)
         x_range = _x_range(args.range)
         plotting = _plotting()
-    print(property_table(chosen, timing=not args.no_timing))
-    if not args.no_figure:
+    table = property_table(chosen, timing=not args.no_timing)
+    if not args.no_figure:  # before printing: an error leaves standard output empty
         names = [act.name for act in chosen]
         artists = plotting.plot_family(names, x_range=x_range)
-        _save(next(iter(artists.functions.values())).figure, path, fmt)
+        _write(next(iter(artists.functions.values())).figure, path, fmt)
+    print(table)
+    if not args.no_figure:
+        print(f"wrote {path}")
     return ExitCode.OK

@@ -1,17 +1,22 @@
 """Reading numbers and writing results for ``sigmoid eval``, chunk by chunk.
 
-Text and CSV are parsed in chunks; a ``.npy`` file is memory-mapped and
-evaluated chunk by chunk into a memory-mapped result, so memory stays flat
-however large the file. Files are written through `atomic_output`: a bad line
-or a crash midway leaves no partial file.
+Text is parsed in chunks (CSV in `sigmoid.cli._csv`, imported only for CSV);
+a ``.npy`` file is memory-mapped and evaluated chunk by chunk into a
+memory-mapped result, so memory stays flat however large the file.
+
+Results reach their destination only once all the input has been read and
+evaluated: files through `atomic_output`, standard output through
+`held_stdout`. A bad line midway prints nothing and leaves no partial file.
 """
 
 from __future__ import annotations
 
-import csv
 import importlib
+import shutil
 import sys
-from collections.abc import Callable, Iterable, Iterator
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
@@ -20,17 +25,22 @@ import numpy as np
 from sigmoid.cli._common import CliError, ExitCode, atomic_output
 
 __all__ = [
+    "Evaluated",
     "chunks",
-    "csv_values",
     "eval_npy",
+    "format_values",
+    "held_stdout",
     "number",
     "text_values",
-    "write_file",
-    "write_stream",
+    "write_results",
 ]
 
 ArrayFunction = Callable[[Any], Any]
-Pairs = Iterable[tuple[np.ndarray, np.ndarray]]
+#: Chunks of (x, f(x), the CSV rows x was read from, or None for plain numbers).
+Evaluated = Iterable[tuple[np.ndarray, np.ndarray, list[list[str]] | None]]
+
+# Standard output is held in memory up to this size, then in a temporary file.
+_HELD_IN_MEMORY = 1 << 24
 
 
 def number(text: str, where: str) -> float:
@@ -49,31 +59,6 @@ def text_values(lines: Iterable[str], source: str) -> Iterator[float]:
             yield number(line, f"{source}, line {line_number}")
 
 
-def csv_values(
-    lines: Iterable[str], source: str, column: str | None
-) -> tuple[str, Iterator[float]]:
-    """The column read and its numbers; a header row names the columns."""
-    reader = csv.reader(lines)
-    header = [name.strip() for name in next(reader, [])]
-    if not header:
-        raise CliError(f"{source} has no header row", ExitCode.DATA_ERROR)
-    if column is None and len(header) == 1:
-        column = header[0]
-    if column not in header:
-        asked = "choose one with --column" if column is None else f"no {column!r}"
-        message = f"{source} has columns {', '.join(header)}: {asked}"
-        raise CliError(message, ExitCode.USAGE)
-    index = header.index(column)
-
-    def values() -> Iterator[float]:
-        for row in reader:
-            if any(cell.strip() for cell in row):
-                where = f"{source}, line {reader.line_num}, column {column!r}"
-                yield number(row[index] if index < len(row) else "", where)
-
-    return column, values()
-
-
 def chunks(values: Iterable[float], size: int) -> Iterator[np.ndarray]:
     """`values` as float64 arrays of `size` numbers (the last one shorter)."""
     buffer: list[float] = []
@@ -86,37 +71,69 @@ def chunks(values: Iterable[float], size: int) -> Iterator[np.ndarray]:
         yield np.array(buffer)
 
 
-def _format(values: np.ndarray) -> list[str]:
+def format_values(values: np.ndarray) -> list[str]:
     """Shortest strings that read back to the same values in their dtype."""
     if values.dtype == np.float64:
         return [repr(value) for value in values.tolist()]
     return [str(value) for value in values]
 
 
-def write_stream(pairs: Pairs, stream: TextIO, names: tuple[str, str] | None) -> None:
-    """Text (results, one per line) or, given column `names`, CSV with x and result."""
-    if names is None:
-        for _, y in pairs:
-            stream.writelines(f"{text}\n" for text in _format(y))
+def _write_text(evaluated: Evaluated, stream: TextIO) -> None:
+    for _, y, _ in evaluated:
+        stream.writelines(f"{text}\n" for text in format_values(y))
+
+
+def _write_csv(evaluated: Evaluated, stream: TextIO, header: Sequence[str]) -> None:
+    from sigmoid.cli import _csv  # the csv module only when CSV is written
+
+    _csv.write_table(evaluated, stream, header)
+
+
+@contextmanager
+def held_stdout() -> Iterator[TextIO]:
+    """A stream copied to standard output when the block ends without an error.
+
+    Until then nothing is printed, so an error midway (a bad line, Ctrl-C)
+    leaves standard output empty. Large outputs wait in a temporary file.
+    """
+    with tempfile.SpooledTemporaryFile(
+        _HELD_IN_MEMORY, mode="w+", encoding="utf-8", newline=""
+    ) as held:
+        yield held  # type: ignore[misc]  # a text-mode spool is a TextIO
+        held.seek(0)
+        shutil.copyfileobj(held, sys.stdout)
+
+
+def write_results(
+    evaluated: Evaluated, output: Path | None, *, header: Sequence[str], csv_input: bool
+) -> None:
+    """Write the results once they are all computed; the kind follows `output`.
+
+    Standard output (`output` None) gets CSV for CSV input, else one result
+    per line; a file gets what its extension names: ``.npy`` (the results),
+    ``.csv`` or text. CSV has the columns `header`: every input column and
+    the result, or x and the result.
+    """
+    if output is None:
+        with held_stdout() as stream:
+            if csv_input:
+                _write_csv(evaluated, stream, header)
+            else:
+                _write_text(evaluated, stream)
         return
-    writer = csv.writer(stream, lineterminator="\n")
-    writer.writerow(names)
-    for x, y in pairs:
-        writer.writerows(zip(_format(x), _format(y), strict=True))
-
-
-def write_file(pairs: Pairs, path: Path, names: tuple[str, str]) -> None:
-    """Write results atomically: .npy, .csv (x and result) or text, by extension."""
-    kind = path.suffix.lower()
-    with atomic_output(path) as temporary:
+    kind = output.suffix.lower()
+    with atomic_output(output) as temporary:
         if kind == ".npy":  # from text or CSV: small enough to gather in memory
-            results = [y for _, y in pairs]
+            results = [y for _, y, _ in evaluated]
             array = np.concatenate(results) if results else np.empty(0)
-            with temporary.open("wb") as stream:
-                np.save(stream, array, allow_pickle=False)
-        else:
-            with temporary.open("w", encoding="utf-8", newline="") as stream:
-                write_stream(pairs, stream, names if kind == ".csv" else None)
+            with temporary.open("wb") as binary:
+                np.save(binary, array, allow_pickle=False)
+            return
+        with temporary.open("w", encoding="utf-8", newline="") as stream:
+            if kind == ".csv":
+                _write_csv(evaluated, stream, header)
+            else:
+                _write_text(evaluated, stream)
 
 
 class _NoProgress:
@@ -157,12 +174,12 @@ def eval_npy(
     output: Path | None,
     *,
     chunk_size: int,
-    names: tuple[str, str],
+    header: Sequence[str],
 ) -> None:
     """Evaluate `function` over a .npy file, `chunk_size` values at a time.
 
     A .npy result keeps the input's shape and memory order and is written
-    into a memory map; text or CSV (columns `names`) is written as it comes.
+    into a memory map; text or CSV (columns `header`) is written as it comes.
     """
     data = _load_npy(source)
     order: Literal["C", "F"] = "C"
@@ -171,18 +188,15 @@ def eval_npy(
     flat = np.asarray(data).reshape(-1, order=order)  # a view, in file order
     progress = _progress(flat.size, source.name)
 
-    def pairs() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    def evaluated() -> Iterator[tuple[np.ndarray, np.ndarray, None]]:
         for start in range(0, flat.size, chunk_size):
             x = flat[start : start + chunk_size]
-            yield x, np.asarray(function(x))
+            yield x, np.asarray(function(x)), None
             progress.update(x.size)
 
     try:
-        if output is None:
-            write_stream(pairs(), sys.stdout, None)
-            return
-        if output.suffix.lower() != ".npy":
-            write_file(pairs(), output, names)
+        if output is None or output.suffix.lower() != ".npy":
+            write_results(evaluated(), output, header=header, csv_input=False)
             return
         dtype = np.asarray(function(flat[:0])).dtype
         with atomic_output(output) as temporary:
@@ -191,7 +205,7 @@ def eval_npy(
             )
             target = result.reshape(-1, order=order)
             start = 0
-            for _, y in pairs():
+            for _, y, _ in evaluated():
                 target[start : start + y.size] = y
                 start += y.size
             result.flush()
