@@ -220,3 +220,17 @@ if not PEERS.keys() <= PUBLIC.keys():
     raise KeyError(f"peers of functions not in the family: {sorted(PEERS.keys() - PUBLIC)}")
 #: Every function the benchmark covers, in the family's order: name -> its rows.
 FUNCTIONS: dict[str, tuple[Impl, ...]] = {name: rows(name) for name in PUBLIC if name in PEERS}
+
+# GELU, the slowest of the activations compared with σ: held to 5x σ's time.
+_GELU = sg.activations.get("gelu")
+FUNCTIONS["gelu"] = (
+    Impl(OURS, call(_GELU.function), role="ours"),
+    Impl("sigmoid.activations gelu derivative", call(_GELU.derivative)),
+    Impl("sigmoid.sigmoid (the reference: gelu within 5x)", call(sg.sigmoid)),
+    Impl(
+        "torch.nn.functional.gelu (erf form)",
+        on_tensor(lambda t: torch.nn.functional.gelu(t)),
+        torch,
+    ),
+    *COPIES,
+)

@@ -315,6 +315,13 @@ def startup_lines(times: dict[Any, Any]) -> list[str]:
         lines.append(
             f"| {dtype} | {np.median(cold):.2f} s (n = {len(cold)}) | {np.median(warm):.2f} s (n = {len(warm)}) |"
         )
+    cold, warm = times["cli", "cold"], times["cli", "warm"]
+    lines += [
+        "",
+        f"- The command line, `sigmoid eval 0` as a whole process (interpreter, imports, the scalar "
+        f"kernel, exit): median {np.median(warm):.2f} s with a warm cache (n = {len(warm)}), "
+        f"{np.median(cold):.2f} s cold (n = {len(cold)}).",
+    ]
     return lines
 
 

@@ -120,6 +120,18 @@ print(json.dumps([imported - began, time.perf_counter() - called, numba_imported
 """
 
 
+def _command_line(cache: str) -> float:
+    """Seconds of a whole `sigmoid eval 0` process (the CLI on one number)."""
+    began = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "sigmoid", "eval", "0"],
+        env=os.environ | {"NUMBA_CACHE_DIR": cache},
+        capture_output=True,
+        check=True,
+    )
+    return time.perf_counter() - began
+
+
 def startup(rounds: int) -> dict[Any, Any]:
     """Import and first-call times in fresh processes, with a cold then a warm numba cache.
 
@@ -143,4 +155,11 @@ def startup(rounds: int) -> dict[Any, Any]:
                 times["numba imported"].add(numba_imported)
                 times.setdefault((dtype, state), []).append(first_call)
             shutil.rmtree(cache)
+    cache = tempfile.mkdtemp(prefix="sigmoid-numba-cache-")
+    for _ in range(rounds):  # each cold run on an empty cache, then warm runs on it
+        shutil.rmtree(cache)
+        os.mkdir(cache)
+        times.setdefault(("cli", "cold"), []).append(_command_line(cache))
+        times.setdefault(("cli", "warm"), []).extend(_command_line(cache) for _ in range(5))
+    shutil.rmtree(cache)
     return times

@@ -18,7 +18,9 @@ __all__ = [
     "softplus",
 ]
 
-_apply = _dispatch.apply
+# (_handler(type(x)) or _route(x))(function, x, out) is _dispatch.apply(function, x, out)
+# without its frame: a call on one number costs mostly such overhead.
+_handler, _route = _dispatch.handler, _dispatch.route
 _SIGMOID = FAMILY["sigmoid"]
 _SIGMOID_DERIVATIVE = FAMILY["sigmoid_derivative"]
 _ORDERS = tuple(FAMILY[name] for name in DERIVATIVE_ORDERS)
@@ -86,7 +88,7 @@ def sigmoid(x: Any, /, *, out: Any = None) -> Any:
     >>> sg.sigmoid(-720.0)  # the true subnormal, not 0
     2.03...e-313
     """
-    return _apply(_SIGMOID, x, out)
+    return (_handler(type(x)) or _route(x))(_SIGMOID, x, out)
 
 
 expit = sigmoid
@@ -123,14 +125,14 @@ def sigmoid_derivative(x: Any, /, *, order: int = 1, out: Any = None) -> Any:
     -0.09085774767294841
     """
     if type(order) is int and order == 1:  # the common case, without the checks below
-        return _apply(_SIGMOID_DERIVATIVE, x, out)
+        return (_handler(type(x)) or _route(x))(_SIGMOID_DERIVATIVE, x, out)
     try:
         n = operator.index(order)
     except TypeError:
         raise TypeError(f"order must be an integer, not {type(order).__name__}") from None
     if isinstance(order, bool) or not 0 <= n < len(_ORDERS):
         raise ValueError(f"order must be 0, 1, 2 or 3, not {order!r}")
-    return _apply(_ORDERS[n], x, out)
+    return (_handler(type(x)) or _route(x))(_ORDERS[n], x, out)
 
 
 def log_sigmoid(x: Any, /, *, out: Any = None) -> Any:
@@ -148,7 +150,7 @@ def log_sigmoid(x: Any, /, *, out: Any = None) -> Any:
 
     As for `softplus`, a float32 result is the float64 one rounded once.
     """
-    return _apply(_LOG_SIGMOID, x, out)
+    return (_handler(type(x)) or _route(x))(_LOG_SIGMOID, x, out)
 
 
 def logit(p: Any, /, *, out: Any = None) -> Any:
@@ -164,7 +166,7 @@ def logit(p: Any, /, *, out: Any = None) -> Any:
     >>> sg.logit([0.0, 0.25, 1.0])
     array([      -inf, -1.09861229,        inf])
     """
-    return _apply(_LOGIT, p, out)
+    return (_handler(type(p)) or _route(p))(_LOGIT, p, out)
 
 
 def softplus(x: Any, /, *, out: Any = None) -> Any:
@@ -187,7 +189,7 @@ def softplus(x: Any, /, *, out: Any = None) -> Any:
     >>> sg.softplus(x) == np.float32(sg.softplus(np.float64(x)))
     np.True_
     """
-    return _apply(_SOFTPLUS, x, out)
+    return (_handler(type(x)) or _route(x))(_SOFTPLUS, x, out)
 
 
 def logistic(x: Any, /, *, L: Any = 1.0, k: Any = 1.0, x0: Any = 0.0, out: Any = None) -> Any:

@@ -33,7 +33,7 @@ from ._backends import array_api, autodiff, containers
 from ._family import Function
 from ._validate import as_float_array
 
-__all__ = ["ROUTES", "apply", "as_floating", "is_array_api", "route_label"]
+__all__ = ["ROUTES", "apply", "as_floating", "handler", "is_array_api", "route", "route_label"]
 
 Handler = Callable[[Function, Any, Any], Any]  # handler(function, x, out)
 
@@ -129,6 +129,12 @@ def _route(x: Any) -> Handler:
         handler = next((h for _, test, h in ROUTES if test(x)), _engine.evaluate)
         _RESOLVED[type(x)] = handler
     return handler
+
+
+#: The handler for x's type, or None before its first call: ``handler(type(x)) or route(x)``
+#: is what `apply` does, for the public functions to call without a frame of their own.
+handler = _RESOLVED.get
+route = _route
 
 
 def apply(function: Function, x: Any, out: Any = None) -> Any:
