@@ -1,14 +1,17 @@
 """What the command-line tests share: running `sigmoid.cli.main` in-process,
-checking that a user error is one clear line, and finding and running the
-examples of the help texts and of the README."""
+checking that a user error is one clear line, finding and running the
+examples of the help texts and of the README, and watching a ``sigmoid``
+process write its output so that a test can kill it midway."""
 
 from __future__ import annotations
 
 import io
+import os
 import re
 import shlex
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,3 +106,59 @@ def run_example(
     monkeypatch.chdir(directory)
     monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
     return run_main(words[1:], capsys)
+
+
+# --- killing a process while it writes ---------------------------------------
+
+
+def unnamed_files_work(directory: Path) -> bool:
+    """Whether `directory` can hold unnamed files (Linux's ``O_TMPFILE``)."""
+    try:
+        os.close(os.open(directory, os.O_TMPFILE | os.O_WRONLY))
+    except (AttributeError, OSError):
+        return False
+    return True
+
+
+def maps_a_file_in(pid: int, directory: Path, *, besides: str) -> bool:
+    """Whether process `pid` has a file of `directory` other than `besides` in memory.
+
+    ``sigmoid eval -i IN.npy -o OUT.npy`` maps its output, named or unnamed
+    (``/dir/#123 (deleted)``), once it starts writing the results into it.
+    """
+    try:
+        maps = Path(f"/proc/{pid}/maps").read_text(encoding="utf-8", errors="replace")
+    except OSError:  # the process has just ended
+        return False
+    for line in maps.splitlines():
+        mapped = line.split(maxsplit=5)[5:]
+        if (
+            mapped
+            and mapped[0].startswith(f"{directory}/")
+            and mapped[0] != f"{directory}/{besides}"
+        ):
+            return True
+    return False
+
+
+def start_writing(
+    program: Sequence[str], directory: Path, source: str, target: str
+) -> subprocess.Popen[str]:
+    """Start ``PROGRAM eval -i SOURCE -o TARGET`` in `directory` and return once it writes TARGET.
+
+    ``--chunk-size 1`` makes a large SOURCE take many seconds: time for the
+    test to kill it midway.
+    """
+    argv = [*program, "eval", "-i", source, "-o", target, "--chunk-size", "1"]
+    process = subprocess.Popen(
+        argv, cwd=directory, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 120  # start-up loads numba: seconds on a busy machine
+    while not maps_a_file_in(process.pid, directory, besides=source):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            _, err = process.communicate()
+            pytest.fail(f"{argv} never wrote its output: exit {process.returncode}, {err!r}")
+        time.sleep(0.02)
+    time.sleep(0.2)  # some chunks into the output
+    return process

@@ -10,9 +10,11 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import types
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -21,6 +23,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import matplotlib.figure
 import matplotlib.image
 import numpy as np
 import pytest
@@ -34,6 +37,8 @@ from cli_support import (
     help_paths,
     run_example,
     run_main,
+    start_writing,
+    unnamed_files_work,
 )
 from sigmoid import activations
 from sigmoid.cli import COMMANDS, ExitCode, main
@@ -51,8 +56,10 @@ def run(capsys: pytest.CaptureFixture[str]) -> Any:
 
 @pytest.fixture
 def stdin(monkeypatch: pytest.MonkeyPatch) -> Any:
-    def feed(text: str) -> None:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(text))
+    def feed(data: str | bytes) -> None:
+        """Text as already decoded, or bytes behind a text layer, as a real standard input."""
+        stream = io.StringIO(data) if isinstance(data, str) else io.TextIOWrapper(io.BytesIO(data))
+        monkeypatch.setattr(sys, "stdin", stream)
 
     return feed
 
@@ -582,6 +589,14 @@ def test_output_without_permission(
     def refuse(*args: Any, **kwargs: Any) -> Any:
         raise PermissionError(13, "Permission denied")
 
+    real_open, unnamed = os.open, getattr(os, "O_TMPFILE", None)
+
+    def open_refusing_unnamed(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        if unnamed is not None and flags & unnamed == unnamed:  # an unnamed file in path
+            refuse()
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", open_refusing_unnamed)
     monkeypatch.setattr(tempfile, "mkstemp", refuse)
     assert_user_error(
         run("eval", "1", "-o", str(tmp_path / "out.txt")),
@@ -631,12 +646,6 @@ def test_npy_of_complex_numbers(run: Any, tmp_path: Path) -> None:
     assert_user_error(run("eval", "-i", str(source)), ExitCode.DATA_ERROR, "complex128 values")
 
 
-def test_file_that_is_not_npy(run: Any, tmp_path: Path) -> None:
-    source = tmp_path / "fake.npy"
-    source.write_text("1\n2\n")
-    assert_user_error(run("eval", "-i", str(source)), ExitCode.DATA_ERROR, "cannot read")
-
-
 def test_binary_file_as_text(run: Any, tmp_path: Path) -> None:
     source = tmp_path / "data.txt"
     source.write_bytes(b"\xff\xfe\x00\x01")
@@ -658,6 +667,166 @@ def test_contradictory_options(run: Any, args: list[str], message: str) -> None:
 def test_terminal_stdin_without_numbers(run: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "stdin", FakeTerminal())
     assert_user_error(run("eval"), ExitCode.USAGE, "no numbers")
+
+
+# --- eval: encodings, and .npy files known by their content -------------------
+
+BOM = "\ufeff"  # what Excel writes at the start of a UTF-8 CSV
+
+
+def save_npy(path: Path, array: np.ndarray, **kwargs: Any) -> None:
+    with path.open("wb") as stream:  # np.save(path) would add ".npy" to the name
+        np.save(stream, array, **kwargs)
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"])  # Excel for Windows and old Mac
+def test_eval_csv_with_a_bom(run: Any, tmp_path: Path, end: str) -> None:
+    source, target = tmp_path / "excel.csv", tmp_path / "scored.csv"
+    source.write_text(f"{BOM}score,id{end}0,a{end}2,b{end}", encoding="utf-8", newline="")
+    result = run("eval", "-i", str(source), "--column", "score", "-o", str(target))
+    assert (result.code, result.err) == (ExitCode.OK, "")
+    sigmoid_2 = repr(float(sg.sigmoid(2.0)))
+    assert target.read_bytes() == f"score,id,sigmoid(score)\n0,a,0.5\n2,b,{sigmoid_2}\n".encode()
+
+
+def test_eval_single_column_csv_with_a_bom(run: Any, tmp_path: Path) -> None:
+    source = tmp_path / "excel.csv"
+    source.write_text(f"{BOM}score\r\n0\r\n", encoding="utf-8", newline="")
+    result = run("eval", "-i", str(source))
+    assert (result.code, result.out, result.err) == (
+        ExitCode.OK,
+        "score,sigmoid(score)\n0,0.5\n",
+        "",
+    )
+
+
+def test_eval_standard_input_with_a_bom(run: Any, stdin: Any) -> None:
+    stdin(f"{BOM}1\n2\n".encode())
+    assert run("eval", "-f", "relu").out == "1.0\n2.0\n"
+    stdin(f"{BOM}x\n0\n".encode())
+    assert run("eval", "--column", "x").out == "x,sigmoid(x)\n0,0.5\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "args", "where"),
+    [
+        (
+            "name,score\ncafé,0.5\n".encode("latin-1"),
+            ["--column", "score"],
+            "line 2, byte offset 14: 0xe9",
+        ),
+        (b"1\n" * 10_000 + "µ\n".encode("latin-1"), [], "line 10001, byte offset 20000: 0xb5"),
+        (BOM.encode() + b"1\n\xff\n", [], "line 2, byte offset 5: 0xff"),
+        (b"1\r\n2\r\n\xe9\r\n", [], "line 3, byte offset 6: 0xe9"),
+        (b"1\r2\r\xe9\r", [], "line 3, byte offset 4: 0xe9"),
+        ("x\n0\n1\n€\n".encode("cp1252"), ["--column", "x"], "line 4, byte offset 6: 0x80"),
+        (b"1\n\xc3", [], "line 2, byte offset 2: 0xc3"),  # cut in the middle of a character
+    ],
+)
+def test_text_that_is_not_utf8_names_line_and_byte(
+    run: Any, stdin: Any, tmp_path: Path, data: bytes, args: list[str], where: str
+) -> None:
+    source = tmp_path / ("in.csv" if args else "in.txt")
+    source.write_bytes(data)
+    result = run("eval", "-i", str(source), *args, "-o", str(tmp_path / "out.txt"))
+    assert_user_error(result, ExitCode.DATA_ERROR, f"{source}, {where} is not UTF-8 text")
+    assert files_in(tmp_path) == [source.name]
+    stdin(data)
+    assert_user_error(run("eval", *args), ExitCode.DATA_ERROR, f"<stdin>, {where} is not UTF-8")
+
+
+MIXED_LINE_ENDS = f'{BOM}id,note,score\r\n1,é€,0\n2,"two\nlines",1\r3,,2\r\n\n4,x,3'.encode()
+
+
+@pytest.mark.parametrize("block", [1, 2, 3, 5, 64, 1 << 20])
+def test_lines_are_the_same_whatever_the_blocks_read(
+    run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int
+) -> None:
+    monkeypatch.setattr("sigmoid.cli._text._BLOCK", block)  # bytes decoded at a time
+    source = tmp_path / "in.csv"
+    source.write_bytes(MIXED_LINE_ENDS)
+    result = run("eval", "-i", str(source), "--column", "score", "-f", "relu")
+    assert (result.code, result.err) == (ExitCode.OK, "")
+    assert result.out == (
+        'id,note,score,relu(score)\n1,é€,0,0.0\n2,"two\nlines",1,1.0\n3,,2,2.0\n4,x,3,3.0\n'
+    )
+    source.write_bytes(MIXED_LINE_ENDS + b"\r\n5,\xe9,4\n")
+    result = run("eval", "-i", str(source), "--column", "score")
+    assert_user_error(result, ExitCode.DATA_ERROR, "line 8, byte offset 60: 0xe9 is not UTF-8")
+
+
+def test_npy_on_standard_input_is_named(run: Any, stdin: Any) -> None:
+    stream = io.BytesIO()
+    np.save(stream, np.zeros(3))
+    stdin(stream.getvalue())
+    result = run("eval")
+    assert_user_error(result, ExitCode.DATA_ERROR, "<stdin>, line 1, byte offset 0: 0x93", ".npy")
+
+
+def test_lab_csv_that_is_not_utf8_names_line_and_byte(run: Any, tmp_path: Path) -> None:
+    source = tmp_path / "latin1.csv"
+    source.write_bytes("a,y\n\xe9,1\n".encode("latin-1"))
+    result = run("lab", "classify", "--csv", str(source), "--no-figure")
+    where = f"{source}, line 2, byte offset 4: 0xe9 is not UTF-8 text"
+    assert_user_error(result, ExitCode.DATA_ERROR, where)
+
+
+@pytest.mark.parametrize("name", ["data.csv", "data.txt", "data"])
+def test_eval_npy_is_known_by_its_content(run: Any, tmp_path: Path, name: str) -> None:
+    source, target = tmp_path / name, tmp_path / "out.npy"
+    x = np.array([[-1.0, 0.0], [1.0, 2.0]], dtype=np.float32)
+    save_npy(source, x)
+    result = run("eval", "-i", str(source), "-o", str(target), "--chunk-size", "3")
+    assert (result.code, result.err) == (ExitCode.OK, "")
+    out = np.load(target)
+    assert (out.shape, out.dtype) == (x.shape, x.dtype)
+    np.testing.assert_array_equal(out, sg.sigmoid(x))
+    assert run("eval", "-i", str(source), "-f", "relu").out.split() == ["0.0", "0.0", "1.0", "2.0"]
+
+
+def test_eval_column_of_an_npy_named_csv(run: Any, tmp_path: Path) -> None:
+    source = tmp_path / "data.csv"
+    save_npy(source, np.zeros(3))
+    result = run("eval", "-i", str(source), "--column", "score")
+    assert_user_error(
+        result, ExitCode.USAGE, "--column applies to CSV input", f"{source} is a .npy"
+    )
+
+
+def npz_bytes() -> bytes:
+    stream = io.BytesIO()
+    np.savez(stream, x=np.zeros(3))
+    return stream.getvalue()
+
+
+@pytest.mark.parametrize(
+    "content", [b"1\n2\n", b"", b"\x93NUM", npz_bytes()], ids=["text", "empty", "short", "npz"]
+)
+def test_file_named_npy_that_is_not_one(run: Any, tmp_path: Path, content: bytes) -> None:
+    source = tmp_path / "fake.npy"
+    source.write_bytes(content)
+    result = run("eval", "-i", str(source), "-o", str(tmp_path / "out.npy"))
+    assert_user_error(result, ExitCode.DATA_ERROR, f"cannot read {source}: not a .npy file")
+    assert files_in(tmp_path) == ["fake.npy"]
+
+
+class MakesADirectory:
+    """Unpickling it makes a directory: a trace left by any unpickling of a .npy."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        return os.mkdir, (str(self.path),)
+
+
+@pytest.mark.parametrize("name", ["objects.npy", "objects.csv", "objects"])
+def test_npy_of_objects_is_never_unpickled(run: Any, tmp_path: Path, name: str) -> None:
+    source, trace = tmp_path / name, tmp_path / "unpickled"
+    save_npy(source, np.array([MakesADirectory(trace)], dtype=object), allow_pickle=True)
+    result = run("eval", "-i", str(source))
+    assert_user_error(result, ExitCode.DATA_ERROR, f"cannot read {source}", "Python objects")
+    assert not trace.exists()
 
 
 # --- plot and compare --------------------------------------------------------
@@ -774,6 +943,303 @@ def test_compare_prints_nothing_when_the_figure_cannot_be_written(run: Any, tmp_
     result = run("compare", "sigmoid", "--no-timing", "-o", str(target))
     assert_user_error(result, ExitCode.CANT_CREATE, f"directory {target.parent} does not exist")
     assert result.out == ""  # not the table
+
+
+# --- output files: complete or absent, whatever stops the process ------------
+
+#: The conventional exit status of a program that stops on SIGTERM: 128 + 15.
+TERMINATED = 128 + signal.SIGTERM
+
+
+@pytest.fixture(params=["unnamed", "named"])
+def temporary_kind(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each output test twice: with O_TMPFILE (Linux), and with the named fallback."""
+    if request.param == "named":
+        monkeypatch.delattr(os, "O_TMPFILE", raising=False)
+    elif not hasattr(os, "O_TMPFILE"):
+        pytest.skip("no O_TMPFILE on this system")
+    return str(request.param)
+
+
+def terminate() -> None:
+    """What SIGTERM does to the process, without sending one (the old code would die)."""
+    handler = signal.getsignal(signal.SIGTERM)
+    assert callable(handler), f"SIGTERM is not handled: {handler!r}"
+    handler(signal.SIGTERM, None)
+
+
+def age(path: Path, seconds: float) -> None:
+    then = time.time() - seconds
+    os.utime(path, (then, then))
+
+
+@pytest.mark.parametrize("target_name", ["out.npy", "out.csv", "out.txt"])
+@pytest.mark.parametrize("source_name", ["in.npy", "in.txt"])
+@pytest.mark.parametrize("replacing", [False, True])
+def test_output_is_invisible_until_complete(
+    run: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    temporary_kind: str,
+    source_name: str,
+    target_name: str,
+    replacing: bool,
+) -> None:
+    source, target = tmp_path / source_name, tmp_path / target_name
+    x = np.linspace(-5, 5, 50)
+    if source.suffix == ".npy":
+        np.save(source, x)
+    else:
+        source.write_text("".join(f"{value!r}\n" for value in x.tolist()))
+    if replacing:
+        target.write_text("old results\n")
+    seen: list[tuple[list[str], str]] = []
+
+    def watched(values: Any) -> Any:
+        temporaries = [
+            name for name in files_in(tmp_path) if name not in (source_name, target_name)
+        ]
+        old = target.read_text() if target.exists() else ""
+        seen.append((temporaries, old))
+        return sg.sigmoid(values)
+
+    monkeypatch.setattr(_cli_eval, "resolve", lambda name, derivative: watched)
+    result = run("eval", "-i", str(source), "-o", str(target), "--chunk-size", "7")
+    assert (result.code, result.err) == (ExitCode.OK, "")
+    assert [old for _, old in seen] == ["old results\n" if replacing else ""] * len(seen)
+    temporaries = {name for names, _ in seen for name in names}
+    if temporary_kind == "unnamed":
+        assert temporaries == set()  # nothing to see but the old output, if any
+    else:  # one hidden temporary, which a later run can tell is stale (see below)
+        (name,) = temporaries
+        assert re.fullmatch(rf"\.{re.escape(target_name)}\.sigmoid-[a-z0-9_]{{8}}\.part", name)
+    assert files_in(tmp_path) == sorted([source_name, target_name])
+    assert target.stat().st_mode & 0o777 == 0o666 & ~current_umask()
+    if target.suffix == ".npy":
+        np.testing.assert_array_equal(np.load(target), sg.sigmoid(x))
+    else:
+        assert target.read_text().count("\n") == len(x) + (target.suffix == ".csv")
+
+
+def current_umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
+def test_the_named_temporary_is_locked_while_written(
+    run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fcntl = pytest.importorskip("fcntl")
+    monkeypatch.delattr(os, "O_TMPFILE", raising=False)
+    source, target = tmp_path / "in.npy", tmp_path / "out.npy"
+    np.save(source, np.zeros(30))
+    locked: list[bool] = []
+
+    def watched(values: Any) -> Any:
+        for path in tmp_path.glob(".out.npy.sigmoid-*.part"):
+            with path.open("rb") as stream:
+                try:
+                    fcntl.flock(stream, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    locked.append(True)
+                else:
+                    locked.append(False)
+        return sg.sigmoid(values)
+
+    monkeypatch.setattr(_cli_eval, "resolve", lambda name, derivative: watched)
+    assert run("eval", "-i", str(source), "-o", str(target), "--chunk-size", "10").code == 0
+    assert locked == [True, True, True]  # the three chunks: held by its writer all along
+    assert files_in(tmp_path) == ["in.npy", "out.npy"]
+
+
+def test_sigterm_is_handled_like_ctrl_c(
+    run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, temporary_kind: str
+) -> None:
+    source, target = tmp_path / "in.npy", tmp_path / "out.npy"
+    np.save(source, np.zeros(100))
+    target.write_text("old results\n")
+    calls = []
+
+    def terminated(x: Any) -> Any:
+        calls.append(len(x))
+        if len(calls) == 3:
+            terminate()
+        return sg.sigmoid(x)
+
+    monkeypatch.setattr(_cli_eval, "resolve", lambda name, derivative: terminated)
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    result = run("eval", "-i", str(source), "-o", str(target), "--chunk-size", "10")
+    assert_user_error(result, ExitCode(TERMINATED), "terminated")
+    assert ExitCode(TERMINATED).name == "TERMINATED"
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # restored once main returns
+    assert files_in(tmp_path) == ["in.npy", "out.npy"]
+    assert target.read_text() == "old results\n"
+
+
+def test_a_sigterm_handler_of_the_caller_is_left_alone(
+    run: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen = []
+
+    def watched(x: Any) -> Any:
+        seen.append(signal.getsignal(signal.SIGTERM))
+        return sg.sigmoid(x)
+
+    def own(signum: int, frame: Any) -> None:
+        pass
+
+    monkeypatch.setattr(_cli_eval, "resolve", lambda name, derivative: watched)
+    assert run("eval", "0").code == ExitCode.OK
+    for handler in (signal.SIG_IGN, own):  # nohup's, or a program calling main()
+        previous = signal.signal(signal.SIGTERM, handler)
+        try:
+            assert run("eval", "0").code == ExitCode.OK
+            assert signal.getsignal(signal.SIGTERM) is handler
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+    assert callable(seen[0])  # sigmoid's, while it runs
+    assert seen[0] is not own
+    assert seen[1:] == [signal.SIG_IGN, own]
+
+
+FIGURE_COMMANDS = [
+    ["plot"],
+    ["compare", "sigmoid", "tanh", "--no-timing"],
+    ["lab", "vanishing", "--depth", "2", "--width", "4", "--samples", "8"],
+]
+
+
+@pytest.mark.parametrize("argv", FIGURE_COMMANDS, ids=lambda argv: argv[0])
+def test_figures_are_invisible_until_complete(
+    run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, argv: list[str]
+) -> None:
+    target = tmp_path / "figure.png"
+    seen = []
+    savefig = matplotlib.figure.Figure.savefig
+
+    def watched(self: matplotlib.figure.Figure, *args: Any, **kwargs: Any) -> None:
+        savefig(self, *args, **kwargs)
+        seen.append(files_in(tmp_path))
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", watched)
+    result = run(*argv, "-o", str(target))
+    assert (result.code, result.err) == (ExitCode.OK, "")
+    assert seen == [[]]  # written, not yet in the directory
+    assert files_in(tmp_path) == ["figure.png"]
+    assert matplotlib.image.imread(target).ndim == 3
+
+
+@pytest.mark.parametrize("argv", FIGURE_COMMANDS, ids=lambda argv: argv[0])
+def test_sigterm_while_writing_a_figure_leaves_nothing(
+    run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, temporary_kind: str, argv: list[str]
+) -> None:
+    savefig = matplotlib.figure.Figure.savefig
+
+    def terminated(self: matplotlib.figure.Figure, *args: Any, **kwargs: Any) -> None:
+        savefig(self, *args, **kwargs)
+        terminate()
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", terminated)
+    result = run(*argv, "-o", str(tmp_path / "figure.png"))
+    assert_user_error(result, ExitCode(TERMINATED), "terminated")
+    assert files_in(tmp_path) == []
+
+
+STALE = ".out.txt.sigmoid-k3j_x9q2.part"
+
+
+def test_stale_temporaries_are_removed_and_only_those(run: Any, tmp_path: Path) -> None:
+    fcntl = pytest.importorskip("fcntl")
+    kept = [
+        ".out.txt.sigmoid-fresh001.part",  # a run may have made it and not locked it yet
+        ".out.txt.sigmoid-locked01.part",  # a live run holds its lock
+        ".out.txt.sigmoid-toolong123.part",  # not a name sigmoid makes
+        ".out.txt.k3j_x9q2.part",  # the old names, or another program's
+        ".out.txt.part",
+        ".other.txt.sigmoid-k3j_x9q2.part",  # another output's: its own run removes it
+        "out.txt.sigmoid-k3j_x9q2.part",
+    ]
+    for name in [STALE, *kept]:
+        (tmp_path / name).write_text("partial")
+        if "fresh" not in name:
+            age(tmp_path / name, 120)
+    with (tmp_path / kept[1]).open("rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        result = run("eval", "1", "-o", str(tmp_path / "out.txt"))
+    assert (result.code, result.err) == (ExitCode.OK, "")
+    assert files_in(tmp_path) == sorted([*kept, "out.txt"])
+
+
+def test_stale_temporary_beside_a_figure_is_removed(run: Any, tmp_path: Path) -> None:
+    stale = tmp_path / ".figure.svg.sigmoid-abcdefgh.part"
+    stale.write_text("partial")
+    age(stale, 120)
+    assert run("plot", "-o", str(tmp_path / "figure.svg")).code == ExitCode.OK
+    assert files_in(tmp_path) == ["figure.svg"]
+
+
+# The kills, in a subprocess: `python -m sigmoid eval -i big.npy -o out.npy`.
+
+needs_proc = pytest.mark.skipif(
+    not Path("/proc/self/maps").exists(), reason="watching a process's files needs /proc"
+)
+KILLED_INPUT_SIZE = 2_000_000  # values: tens of seconds with --chunk-size 1
+
+
+@pytest.fixture
+def big_npy(tmp_path: Path) -> Path:
+    path = tmp_path / "big.npy"
+    np.save(path, np.zeros(KILLED_INPUT_SIZE))
+    return path
+
+
+@pytest.mark.slow
+@needs_proc
+def test_sigterm_while_writing_leaves_nothing(tmp_path: Path, big_npy: Path) -> None:
+    process = start_writing([sys.executable, "-m", "sigmoid"], tmp_path, "big.npy", "out.npy")
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=60)
+    assert (process.returncode, out, err) == (TERMINATED, "", "sigmoid: error: terminated\n")
+    assert files_in(tmp_path) == ["big.npy"]
+
+
+@pytest.mark.slow
+@needs_proc
+def test_sigkill_while_writing_leaves_nothing(tmp_path: Path, big_npy: Path) -> None:
+    if not unnamed_files_work(tmp_path):
+        pytest.skip(f"no O_TMPFILE in {tmp_path}: see the next test")
+    process = start_writing([sys.executable, "-m", "sigmoid"], tmp_path, "big.npy", "out.npy")
+    process.kill()
+    process.communicate(timeout=60)
+    assert process.returncode == -signal.SIGKILL
+    assert files_in(tmp_path) == ["big.npy"]
+
+
+WITHOUT_O_TMPFILE = (
+    "import os, sys; os.__dict__.pop('O_TMPFILE', None); "
+    "from sigmoid.cli import main; sys.exit(main())"
+)
+
+
+@pytest.mark.slow
+@needs_proc
+def test_sigkill_without_o_tmpfile_leaves_what_the_next_run_removes(
+    run: Any, tmp_path: Path, big_npy: Path
+) -> None:
+    program = [sys.executable, "-c", WITHOUT_O_TMPFILE]
+    process = start_writing(program, tmp_path, "big.npy", "out.npy")
+    process.kill()
+    process.communicate(timeout=60)
+    assert process.returncode == -signal.SIGKILL
+    (left,) = (name for name in files_in(tmp_path) if name != "big.npy")
+    assert re.fullmatch(r"\.out\.npy\.sigmoid-[a-z0-9_]{8}\.part", left)
+    age(tmp_path / left, 120)  # no longer fresh
+    small = tmp_path / "small.npy"
+    np.save(small, np.zeros(3))
+    assert run("eval", "-i", str(small), "-o", str(tmp_path / "out.npy")).code == ExitCode.OK
+    assert files_in(tmp_path) == ["big.npy", "out.npy", "small.npy"]
+    np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), np.full(3, 0.5))
 
 
 # --- every example of the help texts and of the README -----------------------

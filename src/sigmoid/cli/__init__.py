@@ -5,7 +5,8 @@ the two functions live that add its arguments and run it. `COMMANDS` lists
 them; a new sub-command (such as ``lab``) is one more entry. A command's
 module is imported only when that command runs, so ``sigmoid eval 0`` loads
 neither matplotlib nor the lab. `main` parses, runs, and turns every user
-error into one line on standard error and an `ExitCode`, never a traceback.
+error, Ctrl-C and SIGTERM into one line on standard error and an
+`ExitCode`, never a traceback.
 Negative numbers in any float syntax (``-3e2``, ``-.5``, ``-inf``) are
 values, never options.
 
@@ -33,7 +34,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sigmoid.cli._common import CliError, ExitCode
+from sigmoid.cli._common import CliError, ExitCode, Terminated, sigterm_raises
 
 __all__ = ["COMMANDS", "Command", "ExitCode", "build_parser", "main"]
 
@@ -77,8 +78,10 @@ COMMANDS: tuple[Command, ...] = (
   sigmoid eval -i data.csv --column score -o scored.csv
                                       every column of data.csv, then sigmoid(score)
 
-Results are written once all the input is read and evaluated: a bad number
-prints nothing and leaves no partial file.""",
+Text and CSV are read as UTF-8, with or without a BOM; a .npy file is known by
+its content, whatever its name. Results are written once all the input is read
+and evaluated: a bad number, Ctrl-C or a kill prints nothing and leaves no
+partial file.""",
         "sigmoid.cli._eval:add_eval_arguments",
         "sigmoid.cli._eval:run_eval",
     ),
@@ -218,11 +221,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         names = ", ".join(command.name for command in COMMANDS)
         return _fail(f"choose a command: {names}", ExitCode.USAGE)
     try:
-        return int(args.run(args))
+        with sigterm_raises():  # so that SIGTERM, like Ctrl-C, leaves no temporary file
+            return int(args.run(args))
     except CliError as exc:
         return _fail(exc.message, exc.code)
     except KeyboardInterrupt:
         return _fail("interrupted", ExitCode.INTERRUPTED)
+    except Terminated:
+        return _fail("terminated", ExitCode.TERMINATED)
     except BrokenPipeError:  # the reader went away (`sigmoid eval ... | head`)
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # no second error when Python exits

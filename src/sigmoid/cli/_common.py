@@ -1,15 +1,15 @@
-"""What the sub-commands of ``sigmoid`` share: exit codes, errors, output files."""
+"""What the sub-commands of ``sigmoid`` share: exit codes, errors, SIGTERM."""
 
 from __future__ import annotations
 
-import os
-import tempfile
+import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import IntEnum
 from pathlib import Path
+from types import FrameType
 
-__all__ = ["CliError", "ExitCode", "atomic_output", "check_input_file"]
+__all__ = ["CliError", "ExitCode", "Terminated", "check_input_file", "sigterm_raises"]
 
 
 class ExitCode(IntEnum):
@@ -18,7 +18,7 @@ class ExitCode(IntEnum):
     OK = 0
     #: A bad command line: unknown option, function or figure format (argparse's code).
     USAGE = 2
-    #: The input holds something that is not a real number.
+    #: The input holds something that is not a real number, or is not UTF-8 text.
     DATA_ERROR = 65
     #: An input file is missing, a directory, or unreadable.
     NO_INPUT = 66
@@ -28,8 +28,10 @@ class ExitCode(IntEnum):
     CANT_CREATE = 73
     #: Reading or writing failed midway (disk full, device error).
     IO_ERROR = 74
-    #: Interrupted by Ctrl-C.
+    #: Interrupted by Ctrl-C (SIGINT): 128 + 2, as the shell reports a signal.
     INTERRUPTED = 130
+    #: Stopped by SIGTERM (kill, timeout, a job scheduler): 128 + 15.
+    TERMINATED = 143
 
 
 class CliError(Exception):
@@ -41,54 +43,40 @@ class CliError(Exception):
         self.code = code
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived: like KeyboardInterrupt, it unwinds through every cleanup."""
+
+
+def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+    signal.signal(signum, signal.SIG_DFL)  # a second SIGTERM ends the process at once
+    raise Terminated
+
+
+@contextmanager
+def sigterm_raises() -> Iterator[None]:
+    """While the block runs, SIGTERM raises `Terminated` in the main thread.
+
+    Python's default for SIGTERM is to die on the spot, skipping every
+    ``finally``. A handler set by whoever runs us (``SIG_IGN`` under nohup,
+    a program calling `main`) is left as it is, and so is the default
+    outside the main thread, where handlers cannot be set.
+    """
+    try:
+        ours = signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+        if ours:
+            signal.signal(signal.SIGTERM, _raise_terminated)
+    except ValueError:  # not the main thread
+        ours = False
+    try:
+        yield
+    finally:
+        if ours:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def check_input_file(path: Path) -> None:
     """Raise a `CliError` unless `path` is an existing regular file."""
     if path.is_dir():
         raise CliError(f"cannot read {path}: it is a directory", ExitCode.NO_INPUT)
     if not path.exists():
         raise CliError(f"cannot read {path}: no such file", ExitCode.NO_INPUT)
-
-
-def _cannot_write(path: Path, exc: OSError) -> CliError:
-    directory = path.parent
-    if isinstance(exc, FileNotFoundError):
-        reason = f"directory {directory} does not exist"
-    elif isinstance(exc, NotADirectoryError):
-        reason = f"{directory} is not a directory"
-    elif isinstance(exc, PermissionError):
-        reason = f"permission denied in {directory}"
-    else:
-        reason = exc.strerror or str(exc)
-    return CliError(f"cannot write {path}: {reason}", ExitCode.CANT_CREATE)
-
-
-def _file_mode() -> int:
-    """The mode a plain ``open(path, "w")`` would give: 0o666 less the umask."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-@contextmanager
-def atomic_output(path: Path) -> Iterator[Path]:
-    """Yield a temporary file beside `path` that replaces `path` only on success.
-
-    The temporary file lives in the destination directory, so the final
-    ``os.replace`` is atomic: readers see the old file or the complete new
-    one, and a failure (an exception, Ctrl-C) leaves no partial file behind.
-    """
-    if path.is_dir():
-        raise CliError(f"cannot write {path}: it is a directory", ExitCode.CANT_CREATE)
-    try:
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    except OSError as exc:
-        raise _cannot_write(path, exc) from None
-    os.close(fd)
-    temporary = Path(name)
-    try:
-        yield temporary
-        os.chmod(temporary, _file_mode())  # mkstemp creates it 0o600
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise

@@ -1,8 +1,9 @@
 """The ``eval`` sub-command: one function of the family over many numbers.
 
 Numbers come from the arguments, standard input or a file: plain text (one
-number per line), CSV (a header row, then ``--column NAME``) or ``.npy``;
-results go to standard output or to a file whose extension picks the kind.
+number per line), CSV (a header row, then ``--column NAME``) or ``.npy``,
+known by its first bytes whatever its name; text is UTF-8, with or without a
+BOM. Results go to standard output or to a file whose extension picks the kind.
 CSV output keeps every input column, in order, and appends the result
 column, named like ``sigmoid(score)`` unless ``--name`` says otherwise.
 """
@@ -14,7 +15,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Literal
 
 import numpy as np
 
@@ -24,6 +25,7 @@ from sigmoid._validate import as_float_array
 from sigmoid.cli import _io
 from sigmoid.cli._common import CliError, ExitCode, check_input_file
 from sigmoid.cli._io import ArrayFunction
+from sigmoid.cli._text import decoded_lines
 
 __all__ = ["add_eval_arguments", "canonical_name", "function_names", "resolve", "run_eval"]
 
@@ -115,33 +117,40 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
 
 
-def _is_npy(path: str | None) -> bool:
-    return path is not None and path.lower().endswith(".npy")
+#: Where the numbers come from.
+Source = Literal["arguments", "npy", "csv", "text"]
 
 
-def _reads_csv(args: argparse.Namespace) -> bool:
-    if args.values or _is_npy(args.input):
-        return False
-    return args.column is not None or (args.input or "").lower().endswith(".csv")
+def _source_kind(args: argparse.Namespace) -> Source:
+    """What the numbers are read from; a .npy file is known by its first bytes."""
+    if args.values:
+        return "arguments"
+    if args.input is not None and (
+        args.input.lower().endswith(".npy") or _io.is_npy(Path(args.input))
+    ):
+        return "npy"
+    if args.column is not None or (args.input or "").lower().endswith(".csv"):
+        return "csv"
+    return "text"
 
 
-def _writes_csv(args: argparse.Namespace) -> bool:
+def _writes_csv(args: argparse.Namespace, kind: Source) -> bool:
     if args.output not in (None, "-"):
         return bool(args.output.lower().endswith(".csv"))
-    return _reads_csv(args)
+    return kind == "csv"
 
 
-def _check_arguments(args: argparse.Namespace) -> None:
+def _check_arguments(args: argparse.Namespace, kind: Source) -> None:
     problem = None
     if args.chunk_size < 1:
         problem = "--chunk-size must be at least 1"
     elif args.values and args.input:
         problem = "give numbers as arguments or with --input, not both"
-    elif args.column is not None and _is_npy(args.input):
-        problem = "--column applies to CSV input, not .npy"
+    elif args.column is not None and kind == "npy":
+        problem = f"--column applies to CSV input, not .npy: {args.input} is a .npy file"
     elif args.column is not None and args.values:
         problem = "--column applies to CSV input, not to numbers given as arguments"
-    elif args.name is not None and not _writes_csv(args):
+    elif args.name is not None and not _writes_csv(args, kind):
         problem = "--name names the result column of CSV output (CSV input or -o FILE.csv)"
     elif args.name is not None and not args.name.strip():
         problem = "--name needs a column name"
@@ -164,28 +173,34 @@ def _evaluate(function: ArrayFunction, x: np.ndarray) -> np.ndarray:
     return np.asarray(function(x))
 
 
-def _open(source: Path | None, *, csv: bool, stack: ExitStack) -> tuple[TextIO, str]:
+def _data_error(message: str) -> CliError:
+    return CliError(message, ExitCode.DATA_ERROR)
+
+
+def _lines(source: Path | None, stack: ExitStack) -> tuple[Iterator[str], str]:
     """The lines of `source` (standard input if None) and the name to show in errors."""
     if source is None:
-        return sys.stdin, "<stdin>"
-    newline = "" if csv else None  # the csv module handles line ends itself
-    return stack.enter_context(source.open(encoding="utf-8", newline=newline)), str(source)
+        binary = getattr(sys.stdin, "buffer", None)
+        if binary is None:  # a text stream put in its place: already decoded
+            return iter(sys.stdin), "<stdin>"
+        return decoded_lines(binary, "<stdin>", error=_data_error), "<stdin>"
+    stream = stack.enter_context(source.open("rb"))
+    return decoded_lines(stream, str(source), error=_data_error), str(source)
 
 
 Chunks = Iterator[tuple[np.ndarray, list[list[str]] | None]]
 
 
 def _read(
-    args: argparse.Namespace, source: Path | None, label: str, stack: ExitStack
+    args: argparse.Namespace, kind: Source, source: Path | None, label: str, stack: ExitStack
 ) -> tuple[Chunks, list[str]]:
     """The numbers in chunks, with their CSV rows if any, and the CSV output's header."""
-    if args.values:
+    if kind == "arguments":
         where = (f"argument {i}" for i in range(1, len(args.values) + 1))
         numbers = _io.chunks(map(_io.number, args.values, where), args.chunk_size)
         return ((x, None) for x in numbers), ["x", args.name or f"{label}(x)"]
-    csv_input = _reads_csv(args)
-    lines, name = _open(source, csv=csv_input, stack=stack)
-    if not csv_input:
+    lines, name = _lines(source, stack)
+    if kind == "text":
         numbers = _io.chunks(_io.text_values(lines, name), args.chunk_size)
         return ((x, None) for x in numbers), ["x", args.name or f"{label}(x)"]
     from sigmoid.cli import _csv  # the csv module only for CSV
@@ -199,7 +214,8 @@ def _read(
 
 
 def run_eval(args: argparse.Namespace) -> int:
-    _check_arguments(args)
+    kind = _source_kind(args)
+    _check_arguments(args, kind)
     function = resolve(args.function, args.derivative)
     name = canonical_name(args.function)
     label = f"{name}'" if args.derivative else name
@@ -207,16 +223,12 @@ def run_eval(args: argparse.Namespace) -> int:
     output = None if args.output in (None, "-") else Path(args.output)
     if source is not None:
         check_input_file(source)
-        if _is_npy(args.input):
-            header = ["x", args.name or f"{label}(x)"]
-            _io.eval_npy(source, function, output, chunk_size=args.chunk_size, header=header)
-            return ExitCode.OK
-    try:
-        with ExitStack() as stack:
-            chunks, header = _read(args, source, label, stack)
-            evaluated = ((x, _evaluate(function, x), rows) for x, rows in chunks)
-            _io.write_results(evaluated, output, header=header, csv_input=_reads_csv(args))
-    except UnicodeDecodeError:
-        where = "<stdin>" if source is None else source
-        raise CliError(f"cannot read {where}: not UTF-8 text", ExitCode.DATA_ERROR) from None
+    if kind == "npy" and source is not None:
+        header = ["x", args.name or f"{label}(x)"]
+        _io.eval_npy(source, function, output, chunk_size=args.chunk_size, header=header)
+        return ExitCode.OK
+    with ExitStack() as stack:
+        chunks, header = _read(args, kind, source, label, stack)
+        evaluated = ((x, _evaluate(function, x), rows) for x, rows in chunks)
+        _io.write_results(evaluated, output, header=header, csv_input=kind == "csv")
     return ExitCode.OK

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sigmoid import activations
-from sigmoid.cli._common import CliError, ExitCode, atomic_output
+from sigmoid.cli._common import CliError, ExitCode
+from sigmoid.cli._output import atomic_output
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

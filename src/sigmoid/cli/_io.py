@@ -22,7 +22,9 @@ from typing import Any, Literal, TextIO
 
 import numpy as np
 
-from sigmoid.cli._common import CliError, ExitCode, atomic_output
+from sigmoid.cli._common import CliError, ExitCode
+from sigmoid.cli._output import atomic_output
+from sigmoid.cli._text import NPY_MAGIC
 
 __all__ = [
     "Evaluated",
@@ -30,6 +32,7 @@ __all__ = [
     "eval_npy",
     "format_values",
     "held_stdout",
+    "is_npy",
     "number",
     "text_values",
     "write_results",
@@ -155,13 +158,25 @@ def _progress(total: int, label: str) -> Any:
     return tqdm.tqdm(total=total, desc=label, unit="values", unit_scale=True, file=sys.stderr)
 
 
-def _load_npy(source: Path) -> np.ndarray:
+def is_npy(path: Path) -> bool:
+    """Whether `path` is a regular file that begins as a .npy file does."""
     try:
-        data = np.load(source, mmap_mode="r", allow_pickle=False)
+        if not path.is_file():  # a pipe's first bytes, once read, would be lost
+            return False
+        with path.open("rb") as stream:
+            return stream.read(len(NPY_MAGIC)) == NPY_MAGIC
+    except OSError:
+        return False
+
+
+def _load_npy(source: Path) -> np.ndarray:
+    if not is_npy(source):  # np.load would take it for a pickle, and say so
+        message = f"cannot read {source}: not a .npy file (it does not begin with \\x93NUMPY)"
+        raise CliError(message, ExitCode.DATA_ERROR)
+    try:  # a memory map never holds Python objects: nothing is ever unpickled
+        data: np.ndarray = np.load(source, mmap_mode="r", allow_pickle=False)
     except (ValueError, OSError, EOFError) as exc:
         raise CliError(f"cannot read {source}: {exc}", ExitCode.DATA_ERROR) from None
-    if not isinstance(data, np.ndarray):  # an .npz archive under a .npy name
-        raise CliError(f"cannot read {source}: not one array", ExitCode.DATA_ERROR)
     if data.dtype.kind not in "fiub":
         message = f"{source} holds {data.dtype} values, not real numbers"
         raise CliError(message, ExitCode.DATA_ERROR)

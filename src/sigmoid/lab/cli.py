@@ -110,10 +110,8 @@ def _dataset(args: argparse.Namespace) -> data.Dataset:
     except ImportError as exc:
         message = f"the breast-cancer data needs scikit-learn ({exc}); or give --csv FILE"
         raise CliError(message, ExitCode.UNAVAILABLE) from None
-    except data.DataError as exc:
+    except data.DataError as exc:  # a bad cell, or a byte that is not UTF-8
         raise CliError(str(exc), ExitCode.DATA_ERROR) from None
-    except UnicodeDecodeError:
-        raise CliError(f"cannot read {args.csv}: not UTF-8 text", ExitCode.DATA_ERROR) from None
 
 
 def _describe(dataset: data.Dataset, seed: int) -> str:

@@ -119,11 +119,14 @@ def read_csv(path: Path, label: str | None = None) -> tuple[Array, Array, list[s
     ------
     DataError
         A missing label column, a cell that is not a finite number, a label
-        other than 0 or 1, a ragged row, or no rows; the message names the
-        file, and the line and column of a bad cell.
+        other than 0 or 1, a ragged row, no rows, or a byte that is not
+        UTF-8 (a BOM is fine); the message names the file, and the line and
+        column of a bad cell or the line and offset of a bad byte.
     """
-    with path.open(encoding="utf-8-sig", newline="") as stream:  # Excel writes a BOM
-        reader = csv.reader(stream)
+    from sigmoid.cli._text import decoded_lines  # the CLI's reading of text: UTF-8, a BOM or not
+
+    with path.open("rb") as stream:
+        reader = csv.reader(decoded_lines(stream, str(path), error=DataError))
         header = [name.strip() for name in next(reader, [])]
         if not header:
             raise DataError(f"{path}: empty file, expected a header row")
