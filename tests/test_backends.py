@@ -300,3 +300,17 @@ def test_numpy_use_imports_no_backend() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert json.loads(result.stdout) == []
+
+
+def test_logistic_keeps_pandas_and_xarray_metadata() -> None:
+    pd, xr = require("pandas"), require("xarray")
+    s = pd.Series([-1.0, 0.0, 1.0], index=list("abc"), name="v")
+    y = sg.logistic(s, L=2.0, k=np.inf)
+    assert list(y.index) == ["a", "b", "c"]
+    assert y.name == "v"
+    np.testing.assert_array_equal(y.to_numpy(), [0.0, 1.0, 2.0])  # the step, L/2 at x0
+    a = xr.DataArray([-1.0, 0.0, 1.0], dims="t", coords={"t": [1, 2, 3]}, attrs={"u": 1})
+    z = sg.logistic(a, L=np.float64(3.0), x0=0.5)
+    assert z.attrs == {"u": 1}
+    np.testing.assert_array_equal(z.coords["t"], [1, 2, 3])
+    np.testing.assert_array_equal(z.values, 3.0 * sg.sigmoid(np.array([-1.5, -0.5, 0.5])))
