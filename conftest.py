@@ -6,6 +6,7 @@ libraries some documentation pages need.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 
 import pytest
@@ -23,6 +24,10 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("ci" if os.environ.get("CI") else "default")
+
+# The PyTorch operators' module imports torch: without it there is nothing to
+# collect there (its tests skip in tests/test_torch.py, with the reason).
+collect_ignore = [] if importlib.util.find_spec("torch") else ["src/sigmoid/_backends/torch_ops.py"]
 
 # .ci/run sets this: there every optional dependency is installed, and a test
 # that skips because one is missing must fail instead.
