@@ -23,30 +23,6 @@ from sigmoid import _api
 from sigmoid._validate import as_float_array
 from sigmoid.activations import _gelu
 
-__all__ = [
-    "elu",
-    "elu_derivative",
-    "gelu",
-    "gelu_derivative",
-    "hard_sigmoid",
-    "hard_sigmoid_derivative",
-    "leaky_relu",
-    "leaky_relu_derivative",
-    "relu",
-    "relu_derivative",
-    "sigmoid",
-    "sigmoid_derivative",
-    "silu",
-    "silu_derivative",
-    "softplus",
-    "softplus_derivative",
-    "softsign",
-    "softsign_derivative",
-    "swish",
-    "tanh",
-    "tanh_derivative",
-]
-
 # The family's own functions, under their activation names.
 sigmoid = _api.sigmoid
 sigmoid_derivative = _api.sigmoid_derivative

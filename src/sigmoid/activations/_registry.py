@@ -8,28 +8,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from sigmoid.activations._functions import (
-    elu,
-    elu_derivative,
-    gelu,
-    gelu_derivative,
-    hard_sigmoid,
-    hard_sigmoid_derivative,
-    leaky_relu,
-    leaky_relu_derivative,
-    relu,
-    relu_derivative,
-    sigmoid,
-    sigmoid_derivative,
-    silu,
-    silu_derivative,
-    softplus,
-    softplus_derivative,
-    softsign,
-    softsign_derivative,
-    tanh,
-    tanh_derivative,
-)
+from sigmoid.activations import _functions as F
 
 __all__ = ["ACTIVATIONS", "Activation", "get"]
 
@@ -90,47 +69,47 @@ ACTIVATIONS: Mapping[str, Activation] = MappingProxyType(
         act.name: act
         for act in (
             Activation(
-                "sigmoid", "Sigmoid", sigmoid, sigmoid_derivative,
+                "sigmoid", "Sigmoid", F.sigmoid, F.sigmoid_derivative,
                 (0.0, 1.0), _OPEN, False, 0.25, True,
             ),
             Activation(
-                "tanh", "tanh", tanh, tanh_derivative,
+                "tanh", "tanh", F.tanh, F.tanh_derivative,
                 (-1.0, 1.0), _OPEN, True, 1.0, True,
             ),
             Activation(
-                "relu", "ReLU", relu, relu_derivative,
+                "relu", "ReLU", F.relu, F.relu_derivative,
                 (0.0, _INF), (True, False), False, 1.0, False,
             ),
             Activation(
-                "leaky_relu", "Leaky ReLU", leaky_relu, leaky_relu_derivative,
+                "leaky_relu", "Leaky ReLU", F.leaky_relu, F.leaky_relu_derivative,
                 (-_INF, _INF), _OPEN, False, 1.0, False,
             ),
             Activation(
-                "elu", "ELU", elu, elu_derivative,
+                "elu", "ELU", F.elu, F.elu_derivative,
                 (-1.0, _INF), _OPEN, False, 1.0, False,
             ),
             Activation(
-                "softplus", "Softplus", softplus, softplus_derivative,
+                "softplus", "Softplus", F.softplus, F.softplus_derivative,
                 (0.0, _INF), _OPEN, False, 1.0, False,
             ),
             # Minimum at x = -1.2785 (mpmath); max slope at x = 2.3994.
             Activation(
-                "silu", "SiLU (swish)", silu, silu_derivative,
+                "silu", "SiLU (swish)", F.silu, F.silu_derivative,
                 (-0.27846454276107380, _INF), (True, False), False,
                 1.0998393201288669, False,
             ),
             # Minimum at x = -0.75179 (mpmath); max slope at x = √2.
             Activation(
-                "gelu", "GELU", gelu, gelu_derivative,
+                "gelu", "GELU", F.gelu, F.gelu_derivative,
                 (-0.16997120747990366, _INF), (True, False), False,
                 1.1289041451851548, False,
             ),
             Activation(
-                "softsign", "Softsign", softsign, softsign_derivative,
+                "softsign", "Softsign", F.softsign, F.softsign_derivative,
                 (-1.0, 1.0), _OPEN, True, 1.0, True,
             ),
             Activation(
-                "hard_sigmoid", "Hard sigmoid", hard_sigmoid, hard_sigmoid_derivative,
+                "hard_sigmoid", "Hard sigmoid", F.hard_sigmoid, F.hard_sigmoid_derivative,
                 (0.0, 1.0), (True, True), False, 1.0 / 6.0, True,
             ),
         )
@@ -151,13 +130,13 @@ def get(name: str) -> Activation:
     Examples
     --------
     >>> get("Leaky-ReLU").name
-    'leaky_relu'
+    'F.leaky_relu'
     >>> get("swish").label
     'SiLU (swish)'
     >>> get("step")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: unknown activation 'step'; known: sigmoid, tanh, relu, ..., hard_sigmoid
+    ValueError: unknown activation 'step'; known: F.sigmoid, F.tanh, F.relu, ..., F.hard_sigmoid
     """
     key = name.strip().lower().replace("-", "_")
     key = _ALIASES.get(key, key)
