@@ -117,10 +117,11 @@ ROUTES: tuple[tuple[str, Callable[[Any], bool], Handler], ...] = (
 
 # The handler for every input type met so far; plain NumPy and Python types
 # are known from the start.
-_RESOLVED: dict[type, Handler] = dict.fromkeys(
-    (float, int, bool, list, tuple, np.ndarray, np.float16, np.float32, np.float64),
-    _engine.evaluate,
-)
+_RESOLVED: dict[type, Handler] = {
+    **dict.fromkeys((bool, list, tuple, np.float16), _engine.evaluate),
+    **_engine.BY_TYPE,  # the engine's own entries, without `evaluate`'s frame
+}
+_NUMPY_HANDLERS = frozenset((_engine.evaluate, *_engine.BY_TYPE.values()))
 
 
 def _route(x: Any) -> Handler:
@@ -166,7 +167,7 @@ is_array_api = _has_namespace
 def as_floating(x: Any) -> Any:
     """x as a floating array of its own kind, for arithmetic before `apply` (see logistic)."""
     handler = _route(x)
-    if handler is _engine.evaluate:
+    if handler in _NUMPY_HANDLERS:
         return as_float_array(x)
     if handler is _ARRAY_API or handler is _TORCH:
         return array_api.as_floating(x, _namespace(x))

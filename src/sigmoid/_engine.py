@@ -1,7 +1,8 @@
 """The NumPy engine: the compiled kernels with NumPy ufunc semantics.
 
 `evaluate` is the one entry point for NumPy arrays and scalars, Python
-numbers and lists. It checks the input, gets the compiled kernel
+numbers and lists (the dispatch calls its per-type entries, `BY_TYPE`,
+directly, which saves a frame on one number). It checks the input, gets the compiled kernel
 (`kernel`, built on first use from `sigmoid._kernels.loops`) and does what a
 NumPy ufunc does around its inner loop: picks the loop for the dtype (float16
 goes through the float64 loop and is rounded once; longdouble through
@@ -20,7 +21,9 @@ import functools
 import math
 import os
 import threading
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from types import MappingProxyType
 from typing import Any, Literal
 
 import numpy as np
@@ -29,7 +32,7 @@ from ._backends import longdouble
 from ._family import FAMILY, Function
 from ._validate import as_float_array, check_out
 
-__all__ = ["SMALL", "TINY", "evaluate", "kernel", "run", "thread_count"]
+__all__ = ["BY_TYPE", "SMALL", "TINY", "evaluate", "kernel", "run", "thread_count"]
 
 _F64 = np.dtype(np.float64)
 # Below this many elements per thread, handing work to another thread costs
@@ -209,40 +212,76 @@ def int_to_float(n: int) -> float:
 def evaluate(function: Function, x: Any, out: Any = None) -> Any:
     """function(x) with NumPy ufunc semantics, for NumPy and Python input.
 
-    The commonest calls come first, each as short as it can be: for one
-    number or ten, the checks cost more than the arithmetic.
-
     >>> from sigmoid._family import FAMILY
     >>> evaluate(FAMILY["sigmoid"], [0.0, 40.0])
     array([0.5, 1. ])
     """
-    kind = type(x)
+    return BY_TYPE.get(type(x), _general)(function, x, out)
+
+
+# For one number or ten, the checks cost more than the arithmetic: the
+# commonest input types get an entry of their own that does the one test
+# their fast path needs and otherwise hands over to `_general`. `BY_TYPE`
+# is what `evaluate` (and the dispatch, which calls them without its frame)
+# looks them up in.
+
+
+def _python_float(function: Function, x: float, out: Any) -> Any:
+    if out is None:  # the compiled scalar function, a float back
+        return (_SCALAR[function.index] or kernel("scalar", function))(x)
+    return _general(function, x, out)
+
+
+def _python_int(function: Function, x: int, out: Any) -> Any:
+    if out is None:  # any size: a float back, as for a Python float
+        return (_SCALAR[function.index] or kernel("scalar", function))(int_to_float(x))
+    return _general(function, x, out)
+
+
+def _numpy_scalar(function: Function, x: np.floating[Any], out: Any) -> Any:
+    if out is None:  # float32 or float64: the ufunc, a NumPy scalar back
+        return (_UFUNC[function.index] or kernel("ufunc", function))(x)
+    return _general(function, x, out)
+
+
+def _ndarray(function: Function, x: np.ndarray, out: Any) -> Any:
+    # Any shape or strides; 0-d gives a scalar, as NumPy does.
+    if out is None and x.size <= TINY and x.dtype in _LOOP:
+        return (_UFUNC[function.index] or kernel("ufunc", function))(x)
+    return _general(function, x, out)
+
+
+#: The entry for each of the commonest input types; others go to `_general`.
+BY_TYPE: Mapping[type, Callable[[Function, Any, Any], Any]] = MappingProxyType(
+    {
+        float: _python_float,
+        int: _python_int,
+        np.float32: _numpy_scalar,
+        np.float64: _numpy_scalar,
+        np.ndarray: _ndarray,
+    }
+)
+
+
+def _general(function: Function, x: Any, out: Any) -> Any:
+    """Every input: 1-D contiguous arrays straight to the loop, the rest through `_compute`."""
     index = function.index
     if out is None:
-        if kind is float:  # one Python number: the compiled scalar function, a float back
-            return (_SCALAR[index] or kernel("scalar", function))(x)
-        if kind is np.ndarray:
+        if type(x) is np.ndarray:
             loops = _LOOP.get(x.dtype)  # float32 or float64
-            if loops is not None:
-                if x.size <= TINY:  # any shape or strides; 0-d gives a scalar, as NumPy does
-                    return (_UFUNC[index] or kernel("ufunc", function))(x)
-                if x.ndim == 1 and x.flags.c_contiguous:
-                    loop = loops[index] or kernel(_KIND[x.dtype], function)
-                    result = np.empty(x.shape, x.dtype)  # (faster than np.empty_like)
-                    if x.size < SMALL:
-                        loop(x, result)
-                    else:
-                        run(loop, x, result)
-                    return result
-        elif kind is np.float32 or kind is np.float64:  # NumPy scalars: the ufunc, a scalar back
-            return (_UFUNC[index] or kernel("ufunc", function))(x)
-        elif kind is int:  # any size: a float back, as for a Python float
-            return (_SCALAR[index] or kernel("scalar", function))(int_to_float(x))
+            if loops is not None and x.ndim == 1 and x.flags.c_contiguous:
+                loop = loops[index] or kernel(_KIND[x.dtype], function)
+                result = np.empty(x.shape, x.dtype)  # (faster than np.empty_like)
+                if x.size < SMALL:
+                    loop(x, result)
+                else:
+                    run(loop, x, result)
+                return result
         arr = as_float_array(x)
         result = _compute(function, arr)
         return result[()] if result.ndim == 0 else result
     if (
-        kind is np.ndarray
+        type(x) is np.ndarray
         and type(out) is np.ndarray
         and out.dtype == x.dtype
         and out.shape == x.shape
