@@ -105,10 +105,30 @@ def torch_backward(x: np.ndarray) -> Callable[[], Any]:
     return lambda: torch.ops.aten.sigmoid_backward(grad, y)
 
 
-def jitted(name: str) -> Setup:
+def jitted(func: Callable[[Any], Any]) -> Setup:
+    """jax.jit(func) on the array put on JAX's device, compiled and run once here."""
+
     def setup(x: np.ndarray) -> Callable[[], Any]:
-        func, xj = jax.jit(getattr(jax.nn, name)), jax.device_put(x)
-        return lambda: func(xj).block_until_ready()
+        compiled, xj = jax.jit(func), jax.device_put(x)
+        compiled(xj).block_until_ready()
+        return lambda: compiled(xj).block_until_ready()
+
+    return setup
+
+
+def forward_backward(func: Callable[[Any], Any]) -> Setup:
+    """y = func(x), then y.backward(g), on a tensor x that requires grad (its grad cleared
+    first, so no call accumulates into the last one's); g, ones, is made beforehand."""
+
+    def setup(x: np.ndarray) -> Callable[[], Any]:
+        t = torch.from_numpy(x).requires_grad_()
+        g = torch.ones_like(t)
+
+        def call() -> None:
+            t.grad = None
+            func(t).backward(g)
+
+        return call
 
     return setup
 
@@ -163,7 +183,7 @@ PEERS: dict[str, tuple[Impl, ...]] = {
             call(lambda v: numexpr.evaluate(NUMEXPR, local_dict={"x": v}), python_float=False),
             numexpr,
         ),
-        Impl("jax.nn.sigmoid (jit)", jitted("sigmoid"), jax),
+        Impl("jax.nn.sigmoid (jit)", jitted(lambda v: jax.nn.sigmoid(v)), jax),
     ),
     "sigmoid_derivative": (
         Impl("s*(1-s), s = scipy.special.expit(x) timed too", call(textbook_derivative), special),
@@ -234,3 +254,37 @@ FUNCTIONS["gelu"] = (
     ),
     *COPIES,
 )
+
+
+def versus(ours: Impl, *others: Impl) -> tuple[Impl, ...]:
+    """A group of rows: ours, then the others, each compared with ours."""
+    return ours, *(replace(other, versus=ours.label) for other in others)
+
+
+TENSOR, TENSOR_NUMPY, TORCH = "sg.sigmoid(t)", "sg.sigmoid(t.numpy())", "torch.sigmoid(t)"
+BACKWARD, TORCH_BACKWARD = f"{TENSOR}.backward(g)", f"{TORCH}.backward(g)"
+JIT, JAX_JIT = "jax.jit(sg.sigmoid)", "jax.jit(jax.nn.sigmoid)"
+ON_TENSOR, ON_BACKWARD, ON_JIT = (
+    "`sg.sigmoid` on a CPU tensor",
+    "forward + backward on a CPU tensor",
+    "`jax.jit` on a CPU array",
+)
+#: The other array libraries: each group of rows by its title (t: a CPU tensor
+#: sharing memory with the NumPy array; for JAX, that array put on its device).
+FRAMEWORKS: dict[str, tuple[Impl, ...]] = {
+    ON_TENSOR: versus(
+        Impl(TENSOR, on_tensor(sg.sigmoid), torch, role="ours"),
+        Impl(TENSOR_NUMPY, on_tensor(lambda t: sg.sigmoid(t.numpy())), torch),
+        Impl(TORCH, on_tensor(lambda t: torch.sigmoid(t)), torch),
+    ),
+    ON_BACKWARD: versus(
+        Impl(BACKWARD, forward_backward(sg.sigmoid), torch, role="ours"),
+        Impl(TORCH_BACKWARD, forward_backward(lambda t: torch.sigmoid(t)), torch),
+    ),
+    ON_JIT: versus(
+        Impl(JIT, jitted(sg.sigmoid), jax, role="ours"),
+        Impl(JAX_JIT, jitted(lambda v: jax.nn.sigmoid(v)), jax),
+    ),
+}
+#: Every group of rows the benchmark times, by name: the family's, then the other libraries'.
+GROUPS: dict[str, tuple[Impl, ...]] = FUNCTIONS | FRAMEWORKS

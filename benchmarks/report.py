@@ -21,8 +21,26 @@ import numpy as np
 
 import peers
 import sigmoid as sg
-from peers import COPY_ALLOCATING, COPYTO, EXPIT, OURS, OURS_OUT, TORCH_OUT
-from timing import DTYPES, PAUSE, Results, Sample, Size, median
+from peers import (
+    BACKWARD,
+    COPY_ALLOCATING,
+    COPYTO,
+    EXPIT,
+    JAX_JIT,
+    JIT,
+    ON_BACKWARD,
+    ON_JIT,
+    ON_TENSOR,
+    OURS,
+    OURS_OUT,
+    TENSOR,
+    TENSOR_NUMPY,
+    TORCH,
+    TORCH_BACKWARD,
+    TORCH_OUT,
+    Impl,
+)
+from timing import COMMAND_LINES, DTYPES, PAUSE, Results, Sample, Size, median
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,9 +75,11 @@ def table(first: str, sizes: Sequence[Size], rows: dict[str, list[str]]) -> list
 
 
 def function_tables(
-    function: str, dtype: str, res: Mapping[Size, Mapping[str, Sample]]
+    heading: str, impls: Sequence[Impl], res: Mapping[Size, Mapping[str, Sample]]
 ) -> list[str]:
-    sizes, impls = list(res), peers.FUNCTIONS[function]
+    """The tables of one group of rows in one dtype: times, speed-ups, and (if the
+    group has copies) ours against the copies."""
+    sizes = list(res)
     ours = [i.label for i in impls if i.role == "ours"]
     copies = [i.label for i in impls if i.role == "copy"]
     times = {i.label: [cell(res[s][i.label]) for s in sizes] for i in impls}
@@ -71,8 +91,8 @@ def function_tables(
     to_copy = {
         f"{o} / {c}": [ratio(res[s][o], res[s][c]) for s in sizes] for o in ours for c in copies
     }
-    return [
-        f"### `{peers.title(function)}`, {dtype}",
+    lines = [
+        f"### {heading}",
         "",
         "ns per element (median ± half the interquartile range, relative to the median):",
         "",
@@ -82,6 +102,11 @@ def function_tables(
         "",
         *table("peer / ours", sizes, speedup),
         "",
+    ]
+    if not to_copy:
+        return lines
+    return [
+        *lines,
         "Ours against the memory limit (our time / copy time; 1 would be the limit):",
         "",
         *table("ours / copy", sizes, to_copy),
@@ -135,8 +160,9 @@ class Context:
 
 @dataclass(frozen=True)
 class Target:
-    """For `sigmoid`, in each dtype: median(a) / median(b) `op` `bound`, where
-    (a, b) = rows, at every size of sizes that was measured."""
+    """For the group of rows `function` (in peers.GROUPS), in each dtype of dtypes:
+    median(a) / median(b) `op` `bound`, where (a, b) = rows, at every size of
+    sizes that was measured."""
 
     name: str
     sizes: tuple[Size, ...]
@@ -144,6 +170,8 @@ class Target:
     op: Literal[">", ">=", "<="]
     bound: float
     context: Context | None = None
+    function: str = "sigmoid"
+    dtypes: tuple[str, ...] = DTYPES
 
 
 LARGE, SMALL = (10**6, 10**7, 10**8), ("scalar", 1, 10)
@@ -193,6 +221,41 @@ TARGETS = (
         "<=",
         2,
     ),
+    # The other array libraries (the section "PyTorch and JAX").
+    Target(
+        f"CPU tensor of ≥ 10^5 elements, within 1.2× of our NumPy path on the same data: {TENSOR} / {TENSOR_NUMPY}",
+        (10**5, *LARGE),
+        (TENSOR, TENSOR_NUMPY),
+        "<=",
+        1.2,
+        function=ON_TENSOR,
+    ),
+    Target(
+        f"forward + backward on 10^6 elements, within 2× of torch.sigmoid's: {BACKWARD} / {TORCH_BACKWARD}",
+        (10**6,),
+        (BACKWARD, TORCH_BACKWARD),
+        "<=",
+        2,
+        function=ON_BACKWARD,
+        dtypes=("float32",),
+    ),
+    Target(
+        f"10^6 elements on JAX's CPU backend, within 1.5× of jax.nn.sigmoid: {JIT} / {JAX_JIT}",
+        (10**6,),
+        (JIT, JAX_JIT),
+        "<=",
+        1.5,
+        function=ON_JIT,
+        dtypes=("float32",),
+    ),
+    Target(
+        f"10-element CPU tensor, within 3× of torch.sigmoid's call: {TENSOR} / {TORCH}",
+        (10,),
+        (TENSOR, TORCH),
+        "<=",
+        3,
+        function=ON_TENSOR,
+    ),
 )
 
 
@@ -203,7 +266,7 @@ def evaluate(target: Target, res: Mapping[Size, Mapping[str, Sample]]) -> list[s
         a, b = rows
         if a != EVERY_PEER:
             return [(s, a, b) for s in target.sizes if s in res]
-        impls = [i for i in peers.FUNCTIONS["sigmoid"] if i.role == "peer"]
+        impls = [i for i in peers.GROUPS[target.function] if i.role == "peer"]
         chosen = [i for i in impls if b in (ITS_OURS, i.versus)]
         return [(s, i.label, i.versus) for s in target.sizes if s in res for i in chosen]
 
@@ -241,8 +304,9 @@ def targets(results: Results) -> list[str]:
     lines = []
     for dtype in DTYPES:
         for target in TARGETS:
-            named = replace(target, name=f"{dtype}, {target.name}")
-            lines += evaluate(named, results["sigmoid"][dtype])
+            if dtype in target.dtypes:
+                named = replace(target, name=f"{dtype}, {target.name}")
+                lines += evaluate(named, results[target.function][dtype])
     return lines
 
 
@@ -297,6 +361,19 @@ def header(
     ]
 
 
+#: What each way of running the command line (timing.COMMAND_LINES) is.
+COMMAND_LINE_CASES = {
+    "without SciPy": "without SciPy, as after the README's install (`pip install '.[plot]'`): "
+    "`sys.modules['scipy'] = None`, then `sigmoid.cli.main()`",
+    "with SciPy": "with SciPy installed, as in this venv (`python -m sigmoid eval 0`): numba "
+    "imports scipy.linalg to check for BLAS at its first compile or cache load",
+}
+if COMMAND_LINE_CASES.keys() != COMMAND_LINES.keys():
+    raise KeyError(
+        f"command lines without a description: {COMMAND_LINES.keys() ^ COMMAND_LINE_CASES}"
+    )
+
+
 def startup_lines(times: dict[Any, Any]) -> list[str]:
     imports = 1e3 * np.array(times["import"])
     q25, q50, q75 = np.percentile(imports, [25, 50, 75])
@@ -315,13 +392,20 @@ def startup_lines(times: dict[Any, Any]) -> list[str]:
         lines.append(
             f"| {dtype} | {np.median(cold):.2f} s (n = {len(cold)}) | {np.median(warm):.2f} s (n = {len(warm)}) |"
         )
-    cold, warm = times["cli", "cold"], times["cli", "warm"]
     lines += [
         "",
-        f"- The command line, `sigmoid eval 0` as a whole process (interpreter, imports, the scalar "
-        f"kernel, exit): median {np.median(warm):.2f} s with a warm cache (n = {len(warm)}), "
-        f"{np.median(cold):.2f} s cold (n = {len(cold)}).",
+        "- The command line, `sigmoid eval 0` as a whole process (interpreter, imports, the scalar "
+        "kernel, exit), each cold run on an empty `NUMBA_CACHE_DIR`, then warm runs on it, the two "
+        "ways in turn; medians:",
+        "",
+        "| `sigmoid eval 0` | warm cache | cold cache |",
+        "|---|---|---|",
     ]
+    for how, what in COMMAND_LINE_CASES.items():
+        cold, warm = times[how, "cold"], times[how, "warm"]
+        lines.append(
+            f"| {what} | {np.median(warm):.2f} s (n = {len(warm)}) | {np.median(cold):.2f} s (n = {len(cold)}) |"
+        )
     return lines
 
 
@@ -368,10 +452,35 @@ def plot(results: Results, path: Path) -> None:
     plt.close(fig)
 
 
+FRAMEWORKS_INTRODUCTION = [
+    "## PyTorch and JAX",
+    "",
+    "`sigmoid.sigmoid` on the other libraries' CPU arrays, timed as the tables below are (the same "
+    "repeats and samples, round-robin within each group of rows, after a warm-up call), on the same "
+    "uniform x in [-10, 10]. ns per element: at 10 elements, ten times a row is the cost of one call.",
+    "",
+    f"- *{ON_TENSOR}*: `{TENSOR}` on `t = torch.from_numpy(x)` (the array's memory), against "
+    f"`{TORCH}` and our NumPy path on the same data, `{TENSOR_NUMPY}` (the view made in the call).",
+    f"- *{ON_BACKWARD}*: t requires grad; a call sets `t.grad = None`, computes y = f(t) and runs "
+    "`y.backward(g)`, g a tensor of ones made beforehand; f is `sg.sigmoid` (its backward: g · σ'(t) "
+    "by our σ' kernel) or `torch.sigmoid` (its backward: g · y(1 − y)).",
+    f"- *{ON_JIT}*: `{JIT}` (on the CPU backend, our kernels in a host callback) against "
+    f"`{JAX_JIT}`, on `jax.device_put(x)`; a call waits for its result (`.block_until_ready()`); "
+    "both were compiled and run once beforehand.",
+    "- Their targets are at the end of the list of targets above.",
+    "",
+]
+
+
 def document(
-    header: list[str], minutes: float, results: Results, times: dict[Any, Any]
+    header: list[str],
+    minutes: float,
+    results: Results,
+    frameworks: Results,
+    times: dict[Any, Any],
 ) -> list[str]:
-    """docs/benchmarks.md, line by line."""
+    """docs/benchmarks.md, line by line: `results` of peers.FUNCTIONS, `frameworks` of
+    peers.FRAMEWORKS."""
     lines = ["# Speed", "", *header, f"- Took {minutes:.1f} min.", ""]
     lines += [
         "## Headline: `sigmoid`, ≥ 10^6 elements",
@@ -380,7 +489,11 @@ def document(
         "",
     ]
     lines += [*headline(results), "", "## Targets, computed from the tables below", ""]
-    lines += [*targets(results), "", "## Import and first call", "", *startup_lines(times), ""]
+    lines += [*targets(results | frameworks), ""]
+    lines += ["## Import and first call", "", *startup_lines(times), "", *FRAMEWORKS_INTRODUCTION]
+    for group, by_dtype in frameworks.items():
+        for dtype in DTYPES:
+            lines += function_tables(f"{group}, {dtype}", peers.FRAMEWORKS[group], by_dtype[dtype])
     lines += [
         "## Every function, dtype and size",
         "",
@@ -389,5 +502,6 @@ def document(
     ]
     for function, by_dtype in results.items():
         for dtype in DTYPES:
-            lines += function_tables(function, dtype, by_dtype[dtype])
+            heading = f"`{peers.title(function)}`, {dtype}"
+            lines += function_tables(heading, peers.FUNCTIONS[function], by_dtype[dtype])
     return lines

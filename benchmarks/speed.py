@@ -5,7 +5,8 @@
     python benchmarks/speed.py --max-size 1e7   # stop at 10^7 elements (combines with --quick)
 
 Writes docs/benchmarks.md (tables, headline, speed targets, import and
-first-call times) and docs/benchmarks.png. Within a repeat every implementation
+first-call times, `sigmoid.sigmoid` on PyTorch tensors and under jax.jit) and
+docs/benchmarks.png. Within a repeat every implementation
 runs once, in turn, the starting point rotating from repeat to repeat, so that
 machine noise hits all of them alike; the tables give the median over repeats
 and half the interquartile range. A peer that fails to import is reported as
@@ -43,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     max_size = args.max_size or (10**6 if args.quick else 10**8)
-    sizes = [s for s in timing.SIZES if isinstance(s, str) or s <= max_size]
+    sizes = timing.up_to(timing.SIZES, max_size)
     repeats = timing.REPEATS
     if args.quick:
         repeats = {s: min(r, 5 if r > 10 else 3) for s, r in repeats.items()}
@@ -53,10 +54,13 @@ def main(argv: list[str] | None = None) -> int:
     command = " ".join(["python benchmarks/speed.py", *argv])
     header = report.header(sizes, repeats, budget, command)
     results = timing.run(peers.FUNCTIONS, sizes, repeats, budget)
+    frameworks = timing.run(
+        peers.FRAMEWORKS, timing.up_to(timing.FRAMEWORK_SIZES, max_size), repeats, budget
+    )
     times = timing.startup(rounds=1 if args.quick else 3)
     report.plot(results, DOCS / "benchmarks.png")
     minutes = (time.perf_counter() - began) / 60
-    lines = report.document(header, minutes, results, times)
+    lines = report.document(header, minutes, results, frameworks, times)
     (DOCS / "benchmarks.md").write_text("\n".join(lines))
     print("\n".join(lines[: lines.index("## Every function, dtype and size")]))
     return 0

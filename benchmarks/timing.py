@@ -19,12 +19,14 @@ from typing import Any, TypeAlias
 
 import numpy as np
 
-from peers import OURS, Impl, title
+from peers import Impl, title
 
 DTYPES = ("float32", "float64")
 #: An array's length, or "scalar" (one Python float or NumPy scalar).
 Size: TypeAlias = int | str
 SIZES: tuple[Size, ...] = ("scalar", 1, 10, 10**3, 10**5, 10**6, 10**7, 10**8)
+#: The sizes of the PyTorch and JAX section (peers.FRAMEWORKS).
+FRAMEWORK_SIZES: tuple[Size, ...] = (10, 10**3, 10**5, 10**6)
 REPEATS: dict[Size, int] = {
     "scalar": 41,
     1: 41,
@@ -35,6 +37,13 @@ REPEATS: dict[Size, int] = {
     10**7: 7,
     10**8: 5,
 }
+
+
+def up_to(sizes: Sequence[Size], max_size: float) -> list[Size]:
+    """The sizes of at most max_size elements (the scalar case always)."""
+    return [s for s in sizes if isinstance(s, str) or s <= max_size]
+
+
 #: ns per element, one per repeat; or why there is none: "missing" or "n/a".
 Sample: TypeAlias = np.ndarray | str
 #: results[function][dtype][size][label]
@@ -100,7 +109,10 @@ def run(
                 row |= {label: 1e9 * np.array(s) / n for label, s in timed.items()}
                 results[function][dtype][size] = {i.label: row[i.label] for i in impls}
                 del setups, calls  # frees this size's buffers before the next one
-                print(f"{title(function)} {dtype} {size}: ours {median(row[OURS]):.3g} ns/element")
+                ours = next(i.label for i in impls if i.role == "ours")
+                print(
+                    f"{title(function)} {dtype} {size}: {ours} {median(row[ours]):.3g} ns/element"
+                )
             del x
             gc.collect()
     return results
@@ -120,15 +132,40 @@ print(json.dumps([imported - began, time.perf_counter() - called, numba_imported
 """
 
 
-def _command_line(cache: str) -> float:
-    """Seconds of a whole `sigmoid eval 0` process (the CLI on one number)."""
-    began = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "sigmoid", "eval", "0"],
+#: `sigmoid eval 0` as installed here (SciPy present: at its first compile or
+#: cache load numba imports scipy.linalg to check for BLAS), and as if SciPy
+#: were absent (numba catches the ImportError), as after the README's install.
+#: Both read the command from sys.argv, so that main() freezes the garbage
+#: collector at exit as the installed program does (given argv, it does not).
+COMMAND_LINES: dict[str, list[str]] = {
+    "with SciPy": ["-m", "sigmoid", "eval", "0"],
+    "without SciPy": [
+        "-c",
+        "import sys; sys.modules['scipy'] = None; from sigmoid.cli import main; sys.exit(main())",
+        "eval",
+        "0",
+    ],
+}
+#: Warm runs of each command line, at least (cold ones: one a round).
+CLI_WARM_RUNS = 15
+
+
+def _fresh_process(args: Sequence[str], cache: str) -> str:
+    """The standard output of `python args` in a fresh process whose numba cache is `cache`."""
+    process = subprocess.run(
+        [sys.executable, *args],
         env=os.environ | {"NUMBA_CACHE_DIR": cache},
         capture_output=True,
+        text=True,
         check=True,
     )
+    return process.stdout
+
+
+def _command_line(how: str, cache: str) -> float:
+    """Seconds of a whole `sigmoid eval 0` process (the CLI on one number), run as COMMAND_LINES[how]."""
+    began = time.perf_counter()
+    _fresh_process(COMMAND_LINES[how], cache)
     return time.perf_counter() - began
 
 
@@ -136,30 +173,30 @@ def startup(rounds: int) -> dict[Any, Any]:
     """Import and first-call times in fresh processes, with a cold then a warm numba cache.
 
     times["import"]: seconds, times["numba imported"]: whether `import sigmoid`
-    imported numba, times[dtype, "cold" or "warm"]: seconds of the first call.
+    imported numba, times[dtype, "cold" or "warm"]: seconds of the first call,
+    times[how, "cold" or "warm"]: seconds of the command line run as
+    COMMAND_LINES[how].
     """
     times: dict[Any, Any] = {"import": [], "numba imported": set()}
     for _ in range(rounds):
         for dtype in DTYPES:
             cache = tempfile.mkdtemp(prefix="sigmoid-numba-cache-")
             for state in ("cold", "warm"):  # the same directory: empty, then filled
-                process = subprocess.run(
-                    [sys.executable, "-c", STARTUP.format(dtype=dtype)],
-                    env=os.environ | {"NUMBA_CACHE_DIR": cache},
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                )
-                imported, first_call, numba_imported = json.loads(process.stdout)
+                stdout = _fresh_process(["-c", STARTUP.format(dtype=dtype)], cache)
+                imported, first_call, numba_imported = json.loads(stdout)
                 times["import"].append(imported)
                 times["numba imported"].add(numba_imported)
                 times.setdefault((dtype, state), []).append(first_call)
             shutil.rmtree(cache)
-    cache = tempfile.mkdtemp(prefix="sigmoid-numba-cache-")
-    for _ in range(rounds):  # each cold run on an empty cache, then warm runs on it
+    caches = {how: tempfile.mkdtemp(prefix="sigmoid-numba-cache-") for how in COMMAND_LINES}
+    for _ in range(rounds):
+        for how, cache in caches.items():  # each cold run on an empty cache
+            shutil.rmtree(cache)
+            os.mkdir(cache)
+            times.setdefault((how, "cold"), []).append(_command_line(how, cache))
+        for _ in range(-(-CLI_WARM_RUNS // rounds)):  # then warm runs on it, in turn
+            for how, cache in caches.items():
+                times.setdefault((how, "warm"), []).append(_command_line(how, cache))
+    for cache in caches.values():
         shutil.rmtree(cache)
-        os.mkdir(cache)
-        times.setdefault(("cli", "cold"), []).append(_command_line(cache))
-        times.setdefault(("cli", "warm"), []).extend(_command_line(cache) for _ in range(5))
-    shutil.rmtree(cache)
     return times

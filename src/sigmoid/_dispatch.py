@@ -61,13 +61,17 @@ def _namespace(x: Any) -> Any:
     return xp
 
 
+def _out_error(x: Any) -> TypeError:
+    return TypeError(
+        f"out= is supported for NumPy input only, not {type(x).__module__}."
+        f"{type(x).__qualname__}; use the returned array instead"
+    )
+
+
 def _no_out(handler: Callable[[Function, Any], Any]) -> Handler:
     def route(function: Function, x: Any, out: Any) -> Any:
         if out is not None:
-            raise TypeError(
-                f"out= is supported for NumPy input only, not {type(x).__module__}."
-                f"{type(x).__qualname__}; use the returned array instead"
-            )
+            raise _out_error(x)
         return handler(function, x)
 
     return route
@@ -78,10 +82,19 @@ def _is_torch(x: Any) -> bool:
     return torch is not None and isinstance(x, torch.Tensor)
 
 
-def _torch(function: Function, x: Any) -> Any:
-    from ._backends import torch_ops  # imports torch, which x's existence shows is imported
+# The torch operators' module once a tensor has been met (it imports torch).
+_torch_ops: Any = None
 
-    return torch_ops.evaluate(function, x)
+
+def _torch(function: Function, x: Any, out: Any) -> Any:
+    # A handler of its own, not through _no_out: on 10 elements every frame
+    # and import statement is a tenth of the call.
+    global _torch_ops
+    if out is not None:
+        raise _out_error(x)
+    if _torch_ops is None:
+        from ._backends import torch_ops as _torch_ops
+    return _torch_ops.evaluate(function, x)
 
 
 def _array_api(function: Function, x: Any) -> Any:
@@ -103,7 +116,7 @@ def _dask(function: Function, x: Any) -> Any:
 
 
 _ARRAY_API = _no_out(_array_api)
-_TORCH = _no_out(_torch)
+_TORCH = _torch
 
 #: The dispatch order: (label, test, handler); the first test that accepts wins.
 ROUTES: tuple[tuple[str, Callable[[Any], bool], Handler], ...] = (

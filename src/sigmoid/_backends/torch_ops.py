@@ -33,13 +33,13 @@ from . import array_api
 
 __all__ = ["OPERATORS", "evaluate", "function"]
 
-_FLOAT64 = torch.float64
+_FLOAT64, _BFLOAT16 = torch.float64, torch.bfloat16
 
 
 def _kernel(entry: Function, x: torch.Tensor) -> torch.Tensor:
     """entry(x) by the NumPy engine on the CPU tensor's memory."""
-    if x.dtype == torch.bfloat16:  # NumPy has no bfloat16: round the float64 result once
-        return _kernel(entry, x.to(_FLOAT64)).to(torch.bfloat16)
+    if x.dtype == _BFLOAT16:  # NumPy has no bfloat16: round the float64 result once
+        return _kernel(entry, x.to(_FLOAT64)).to(_BFLOAT16)
     if x.requires_grad:
         x = x.detach()
     if x.is_neg():  # a lazily negated view has no NumPy equivalent
@@ -153,6 +153,11 @@ def function(name: str) -> Callable[[torch.Tensor], torch.Tensor]:
     return _FUNCTIONS[name]
 
 
+_grad_enabled, _forward_ad, _is_compiling = (
+    torch.is_grad_enabled,
+    torch.autograd.forward_ad,
+    torch.compiler.is_compiling,
+)
 # functorch's wrapped tensors (vmap, grad, jvp) need the operator and its rules.
 _is_wrapped = getattr(torch._C._functorch, "is_functorch_wrapped_tensor", lambda x: True)
 
@@ -165,9 +170,9 @@ def _needs_no_rule(x: torch.Tensor) -> bool:
     """
     return (
         x.is_cpu
-        and not (x.requires_grad and torch.is_grad_enabled())
-        and torch.autograd.forward_ad._current_level < 0  # no forward-mode dual level entered
-        and not torch.compiler.is_compiling()
+        and not (x.requires_grad and _grad_enabled())
+        and _forward_ad._current_level < 0  # no forward-mode dual level entered
+        and not _is_compiling()
         and not _is_wrapped(x)
     )
 
