@@ -82,8 +82,13 @@ _DERIVATIVES = {
 }
 
 
+_ENTRIES = {name: FAMILY[name] for name in OPERATORS}
+
+
 def _value(name: str, x: torch.Tensor) -> torch.Tensor:
     if x.is_cpu and name in OPERATORS:
+        if _needs_no_rule(x):  # eager and untracked: the kernel, without the operator's dispatch
+            return _kernel(_ENTRIES[name], x)
         result: torch.Tensor = OPERATORS[name](x)
         return result
     value: torch.Tensor = _FORMULAS[name](x, xp)  # other devices; formula-only derivatives
@@ -92,7 +97,10 @@ def _value(name: str, x: torch.Tensor) -> torch.Tensor:
 
 def _derivative(name: str, x: torch.Tensor) -> torch.Tensor:
     derivative, flip = _DERIVATIVES[name]
-    return _FUNCTIONS[derivative](-x if flip else x)
+    x = -x if flip else x
+    if _needs_no_rule(x):  # a backward that builds no graph needs no rule of its own
+        return _value(derivative, x)
+    return _FUNCTIONS[derivative](x)
 
 
 class _Logistic(torch.autograd.Function):
