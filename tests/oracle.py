@@ -175,7 +175,9 @@ def reference(name: str, x: np.ndarray) -> np.ndarray:
             true = exact(name, float(x.flat[i]))
             with warnings.catch_warnings():  # below the longdouble range: 0, as wanted
                 warnings.simplefilter("ignore", RuntimeWarning)
-                value.flat[i] = np.longdouble(true if isinstance(true, float) else str(true))
+                value.flat[i] = np.longdouble(
+                    true if isinstance(true, float) else mpmath.nstr(true, 40)
+                )
     return value
 
 

@@ -11,6 +11,8 @@ import pytest
 import sigmoid as sg
 from family import PUBLIC
 from optional import require
+from sigmoid._dispatch import apply
+from sigmoid._family import FAMILY
 
 torch = require("torch")
 
@@ -106,3 +108,26 @@ def test_operators_are_registered() -> None:
     meta = torch.ops.sigmoid.softplus(torch.empty(2, 3, device="meta"))
     assert meta.shape == (2, 3)
     assert meta.device.type == "meta"
+
+
+@pytest.mark.parametrize("name", [n for n, entry in FAMILY.items() if entry.kernels is not None])
+def test_the_formula_route_computes_float16_in_float32(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What CUDA and MPS tensors run, here on the CPU: with no operators, the formulas.
+    from sigmoid._backends import torch_ops
+
+    monkeypatch.setattr(torch_ops, "OPERATORS", {})
+    bits = np.arange(1 << 16, dtype=np.uint16).view(np.float16)
+    x = bits[np.isfinite(bits)]
+    if name == "logit":
+        x = x[(x >= 0) & (x <= 1)]
+    got = torch_ops._value(name, torch.from_numpy(x)).numpy()
+    want = apply(FAMILY[name], x)  # the NumPy path: correctly rounded in float16
+    assert got.dtype == np.float16
+    assert np.array_equal(np.isnan(got), np.isnan(want))
+    finite = np.isfinite(want) & np.isfinite(got)
+    with np.errstate(over="ignore"):  # the spacing above 65504 is inf: no error there
+        spacing = np.spacing(np.abs(want[finite])).astype(np.float64)
+    error = np.abs(got[finite].astype(np.float64) - want[finite]) / spacing
+    assert error.max() <= 1, f"{error.max()} ULP at x = {x[finite][error.argmax()]}"

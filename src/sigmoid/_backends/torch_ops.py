@@ -19,6 +19,7 @@ derivative (formula only, no kernel). The classes are made at import, so
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -74,7 +75,7 @@ OPERATORS: dict[str, Any] = {
 
 # What traced code reads, in plain dicts (torch.compile cannot trace FAMILY's
 # read-only mapping): the formulas, and d/dx f(x) = derivative(-x if flip else x).
-_FORMULAS = {name: entry.formula for name, entry in FAMILY.items()}
+_FORMULAS = {name: functools.partial(entry.formula, xp=xp) for name, entry in FAMILY.items()}
 _DERIVATIVES = {
     name: (entry.derivative, entry.flip)
     for name, entry in FAMILY.items()
@@ -91,7 +92,10 @@ def _value(name: str, x: torch.Tensor) -> torch.Tensor:
             return _kernel(_ENTRIES[name], x)
         result: torch.Tensor = OPERATORS[name](x)
         return result
-    value: torch.Tensor = _FORMULAS[name](x, xp)  # other devices; formula-only derivatives
+    # Other devices, and the derivatives that only have a formula: float16 and
+    # bfloat16 computed in float32 (in float16 arithmetic the third derivative
+    # is off by hundreds of ULP next to its zeros).
+    value: torch.Tensor = array_api.evaluate(x, xp, _FORMULAS[name])
     return value
 
 
