@@ -63,8 +63,8 @@ def sigmoid(x: Any, /, *, out: Any = None) -> Any:
       array with ``__array_namespace__`` run the same stable formulas
       written with array-API calls only (no NumPy round trip, so CUDA
       tensors stay on their device). That path is not correctly rounded:
-      within 4 ULP of the NumPy result in float32 and float64 (8 and 16 ULP
-      for derivatives of order 2 and 3). float16 and bfloat16 are computed
+      measured within 3 ULP of the correctly rounded result in float32 and
+      float64 (5, 6 and 9 ULP for orders 1, 2 and 3; docs/formula-accuracy.md). float16 and bfloat16 are computed
       in float32 and rounded back; integers and booleans give the library's
       default floating dtype.
     - PyTorch autograd (backward, ``torch.func``, ``torch.compile`` with
