@@ -130,13 +130,13 @@ def get(name: str) -> Activation:
     Examples
     --------
     >>> get("Leaky-ReLU").name
-    'F.leaky_relu'
+    'leaky_relu'
     >>> get("swish").label
     'SiLU (swish)'
     >>> get("step")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: unknown activation 'step'; known: F.sigmoid, F.tanh, F.relu, ..., F.hard_sigmoid
+    ValueError: unknown activation 'step'; known: sigmoid, tanh, relu, ..., hard_sigmoid
     """
     key = name.strip().lower().replace("-", "_")
     key = _ALIASES.get(key, key)
