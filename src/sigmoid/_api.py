@@ -64,8 +64,9 @@ def sigmoid(x: Any, /, *, out: Any = None) -> Any:
       written with array-API calls only (no NumPy round trip, so CUDA
       tensors stay on their device). That path is not correctly rounded:
       measured within 3 ULP of the correctly rounded result in float32 and
-      float64 (5, 6 and 9 ULP for orders 1, 2 and 3; docs/formula-accuracy.md). float16 and bfloat16 are computed
-      in float32 and rounded back; integers and booleans give the library's
+      float64 (5, 6 and 9 ULP for orders 1, 2 and 3; see
+      docs/formula-accuracy.md). float16 and bfloat16 are computed in
+      float32 and rounded back; integers and booleans give the library's
       default floating dtype.
     - PyTorch autograd (backward, ``torch.func``, ``torch.compile`` with
       ``fullgraph=True``) and JAX (``grad``, ``jit``, ``vmap``)
