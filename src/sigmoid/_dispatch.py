@@ -116,7 +116,6 @@ def _dask(function: Function, x: Any) -> Any:
 
 
 _ARRAY_API = _no_out(_array_api)
-_TORCH = _torch
 
 #: The dispatch order: (label, test, handler); the first test that accepts wins.
 ROUTES: tuple[tuple[str, Callable[[Any], bool], Handler], ...] = (
@@ -124,7 +123,7 @@ ROUTES: tuple[tuple[str, Callable[[Any], bool], Handler], ...] = (
     ("pandas", containers.is_pandas, _no_out(_pandas)),
     ("xarray", containers.is_xarray, _no_out(_xarray)),
     ("dask", containers.is_dask, _no_out(_dask)),
-    ("torch", _is_torch, _TORCH),
+    ("torch", _is_torch, _torch),
     ("array API", _has_namespace, _ARRAY_API),
 )
 
@@ -182,6 +181,6 @@ def as_floating(x: Any) -> Any:
     handler = _route(x)
     if handler in _NUMPY_HANDLERS:
         return as_float_array(x)
-    if handler is _ARRAY_API or handler is _TORCH:
+    if handler is _ARRAY_API or handler is _torch:
         return array_api.as_floating(x, _namespace(x))
     return x  # pandas, xarray and Dask promote integers to float64 themselves
