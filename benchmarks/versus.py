@@ -104,7 +104,8 @@ def run(source: Path, size: int, cases: dict[str, str], cache: str) -> dict[str,
         text=True,
         check=True,
     )
-    return json.loads(result.stdout)
+    times: dict[str, float] = json.loads(result.stdout)
+    return times
 
 
 def main(argv: list[str] | None = None) -> int:
