@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -226,11 +227,13 @@ FUNCTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 
 
 def other_rows() -> list[str]:
-    """float16 (every input), float32 (a 2^20 sample) and float64 (mpmath sample) rows."""
+    """float16 and bfloat16 (every input), float32 (a 2^20 sample), float64 (mpmath sample) rows."""
     # The test suite's samples, so that the table and CI measure the same sets.
     import sys
 
     sys.path.insert(0, str(ROOT / "tests"))
+    from ml_dtypes import bfloat16
+
     from test_accuracy import (  # type: ignore[import-not-found]  # found through sys.path
         all_bit_patterns,
         f32_ulp_error,
@@ -238,15 +241,19 @@ def other_rows() -> list[str]:
     )
 
     rows = []
-    x16 = all_bit_patterns(np.float16)
+    x16 = {
+        "float16": all_bit_patterns(np.float16),
+        "bfloat16": np.arange(1 << 16, dtype=np.uint16).view(bfloat16),
+    }
     x32 = all_bit_patterns(np.float32, step=4096)
-    for name, func in tqdm(FUNCTIONS.items(), desc="float16/float32/float64 rows"):
-        want = _oracle.correctly_rounded(name, x16, np.float16)
-        got = func(x16)
-        ok = (got == want) | (np.isnan(got) & np.isnan(want))
-        rows.append(
-            f"| `{name}` | float16 | all {x16.size:,} | {100 * ok.mean():.4f} % | {int((~ok).sum())} |"
-        )
+    for name, func in tqdm(FUNCTIONS.items(), desc="float16/bfloat16/float32/float64 rows"):
+        for dtype, x in x16.items():
+            want = _oracle.correctly_rounded(name, x, x.dtype)
+            got = func(x)
+            ok = (got == want) | (np.isnan(got) & np.isnan(want))
+            rows.append(
+                f"| `{name}` | {dtype} | all {x.size:,} | {100 * ok.mean():.4f} % | {int((~ok).sum())} |"
+            )
         xs = x32[(x32 >= 0) & (x32 <= 1)] if name == "logit" else x32
         err = f32_ulp_error(name, xs, func(xs))
         rows.append(
@@ -301,11 +308,18 @@ def write_report(audit: AuditResult, step: int, rows: list[str], seconds: float)
         "|---|---|---|",
         *(f"| `{name}` | {inputs:,} | {count:,} |" for name, count in differ.items()),
     ]
-    lines += [
+    return "\n".join([*lines, "", *rows_section(rows)])
+
+
+ROWS_HEADING = "## Every function and dtype"
+
+
+def rows_section(rows: list[str], remade: str = "") -> list[str]:
+    return [
+        ROWS_HEADING,
         "",
-        "## Every function and dtype",
-        "",
-        "float16: every input against the correctly rounded value. float32: 2^20 strided bit",
+        *([remade, ""] if remade else []),
+        "float16 and bfloat16: every input against the correctly rounded value. float32: 2^20 strided bit",
         "patterns, max ULP against the true value. float64: the tests' hard sample (log-uniform",
         "magnitudes 1e-300 to 800, both signs, the overflow and underflow edges, subnormals,",
         "±0, ±inf, NaN) against mpmath.",
@@ -315,7 +329,11 @@ def write_report(audit: AuditResult, step: int, rows: list[str], seconds: float)
         *rows,
         "",
     ]
-    return "\n".join(lines)
+
+
+def _commit() -> str:
+    git = ["git", "-C", str(ROOT), "describe", "--always", "--dirty"]
+    return subprocess.run(git, capture_output=True, text=True).stdout.strip() or "no git"
 
 
 def main() -> None:
@@ -326,8 +344,26 @@ def main() -> None:
         "--step", type=int, default=1, help="check every STEP-th float32 bit pattern"
     )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--rows-only",
+        action="store_true",
+        help="remake only the last table (every function and dtype, a few minutes) in the "
+        "existing docs/accuracy.md, after a change that leaves the float32 kernels alone",
+    )
     args = parser.parse_args()
     began = time.perf_counter()
+    if args.rows_only:
+        path = ROOT / "docs" / "accuracy.md"
+        kept = path.read_text().partition(ROWS_HEADING)[0]
+        when = time.strftime("%Y-%m-%d", time.gmtime())
+        remade = (
+            f"Remade alone by `python benchmarks/accuracy.py --rows-only` on {when}, sigmoid "
+            f"{sg.__version__} ({_commit()}); the sections above are from the last full run."
+        )
+        section = "\n".join(rows_section(other_rows(), remade))
+        path.write_text(kept + section)
+        print(section)
+        return
     audit = run_float32(args.step, args.workers)
     rows = other_rows()
     report = write_report(audit, args.step, rows, time.perf_counter() - began)

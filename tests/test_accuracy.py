@@ -1,6 +1,7 @@
 """Accuracy against the mpmath oracle, stated in ULPs (the bars of PRODUCT.md).
 
-float16: every input, every function, correctly rounded. float32: σ and its
+float16 and bfloat16: every input, every function, correctly rounded (every
+11th in the quick loop). float32: σ and its
 derivatives correctly rounded on a strided sample of 2^20 bit patterns plus
 every input in the ranges where rounding is hardest; the others within 1 ULP. float64:
 a hard sample of 10^4 points per function against mpmath. The exhaustive
@@ -18,6 +19,7 @@ import pytest
 import oracle as _oracle
 import sigmoid as sg
 from family import PUBLIC
+from optional import require
 from sigmoid._kernels import elementwise as _kernels
 
 FUNCTIONS = PUBLIC
@@ -59,10 +61,25 @@ def assert_same(got: np.ndarray, want: np.ndarray, x: np.ndarray) -> None:
     )
 
 
+# Every 16-bit input in the full suite; the quick loop takes every 11th.
+STEPS_16 = [pytest.param(1, marks=pytest.mark.slow, id="all"), pytest.param(11, id="every-11th")]
+
+
+@pytest.mark.parametrize("step", STEPS_16)
 @pytest.mark.parametrize("name", FUNCTIONS)
-def test_float16_every_input_correctly_rounded(name: str) -> None:
-    x = all_bit_patterns(np.float16)
+def test_float16_correctly_rounded(name: str, step: int) -> None:
+    x = all_bit_patterns(np.float16, step)
     assert_same(FUNCTIONS[name](x), _oracle.correctly_rounded(name, x, np.float16), x)
+
+
+@pytest.mark.parametrize("step", STEPS_16)
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_bfloat16_correctly_rounded(name: str, step: int) -> None:
+    bfloat16 = require("ml_dtypes").bfloat16
+    x = np.arange(0, 1 << 16, step, dtype=np.uint16).view(bfloat16)
+    got = FUNCTIONS[name](x)
+    assert got.dtype == bfloat16
+    assert_same(got, _oracle.correctly_rounded(name, x, bfloat16), x)
 
 
 def f32_sample(name: str) -> np.ndarray:

@@ -10,6 +10,7 @@ import pytest
 import oracle as _oracle
 import sigmoid as sg
 from family import PUBLIC
+from optional import require
 
 UNARY = PUBLIC  # every function of the family
 FLOATS = [np.float16, np.float32, np.float64, np.longdouble]
@@ -446,3 +447,29 @@ def test_out_overlapping_the_input(dtype: type) -> None:
     want = sg.sigmoid(buffer[:-1])
     assert sg.sigmoid(buffer[:-1], out=buffer[1:]) is not None
     assert buffer[1:].tobytes() == want.tobytes()
+
+
+@pytest.mark.parametrize("func", UNARY.values(), ids=UNARY.keys())
+def test_bfloat16_is_one_more_float_dtype(func) -> None:  # type: ignore[no-untyped-def]
+    bfloat16 = require("ml_dtypes").bfloat16
+    x = np.linspace(0.01, 0.99, 24).astype(bfloat16).reshape(2, 3, 4)
+    y = func(x)
+    assert type(y) is np.ndarray
+    assert (y.dtype, y.shape) == (bfloat16, x.shape)
+    scalar = func(x[0, 0, 0])
+    assert type(scalar) is bfloat16
+    assert scalar.tobytes() == y[0, 0, 0].tobytes()
+    assert func(x[:, ::2]).tobytes() == y[:, ::2].tobytes()  # strided
+    out = np.empty_like(x)
+    assert func(x, out=out) is out
+    assert out.tobytes() == y.tobytes()
+    inplace = x.copy()
+    func(inplace, out=inplace)
+    assert inplace.tobytes() == y.tobytes()
+    info = np.finfo(bfloat16)
+    special = np.array(
+        [0, -0.0, 1, -1, info.max, -info.max, info.tiny, info.smallest_subnormal, np.inf, np.nan],
+        dtype=bfloat16,
+    )
+    with np.errstate(all="raise"):
+        func(special)

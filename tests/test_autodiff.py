@@ -103,6 +103,7 @@ def test_torch_func_transforms() -> None:
     assert_close_in_ulps(tangent.numpy(), sg.sigmoid_derivative(x.numpy()), bound=4)
 
 
+@pytest.mark.slow  # torch.compile takes half a minute
 @TORCH_OWN_WARNINGS
 @pytest.mark.filterwarnings("ignore:.*autograd.*should not be instantiated:DeprecationWarning")
 def test_torch_compile_fullgraph() -> None:

@@ -151,6 +151,7 @@ _ONE_OF_EACH = (
 _EXPECTED = "0.7310585786300049 0.7310586 -1.0986123\n"
 
 
+@pytest.mark.slow  # compiles every kernel it calls in a fresh process
 def test_no_writable_cache_location_compiles_in_memory(tmp_path: Path) -> None:
     # Package and home both read-only, no NUMBA_CACHE_DIR: numba has nowhere to
     # cache ("no locator available"); every call must still work.
@@ -180,6 +181,7 @@ def test_no_writable_cache_location_compiles_in_memory(tmp_path: Path) -> None:
     assert not any(tmp_path.rglob("*.nbi"))
 
 
+@pytest.mark.slow  # compiles again in fresh processes
 @pytest.mark.parametrize("damage", ["emptied", "garbage"])
 def test_a_damaged_cache_is_compiled_again(tmp_path: Path, damage: str) -> None:
     # A killed write or a full disk leaves cache files empty or garbled: the

@@ -25,11 +25,11 @@ def inputs(dtype: type) -> np.ndarray:
         return np.concatenate([x.astype(dtype), np.array(special, dtype)])
 
 
-@pytest.fixture(params=["float32", "float64"])
+@pytest.fixture(params=["float16", "bfloat16", "float32", "float64"])
 def dtype(request: pytest.FixtureRequest) -> Any:
-    """float32 in JAX's default configuration, float64 with x64 enabled."""
-    if request.param == "float32":
-        yield np.float32
+    """The narrow ones and float32 in JAX's default configuration, float64 with x64 enabled."""
+    if request.param != "float64":
+        yield jnp.dtype(request.param).type
         return
     with jax.enable_x64(True):
         yield np.float64

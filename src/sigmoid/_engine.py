@@ -5,7 +5,7 @@ numbers and lists (the dispatch calls its per-type entries, `BY_TYPE`,
 directly, which saves a frame on one number). It checks the input, gets the compiled kernel
 (`kernel`, built on first use from `sigmoid._kernels.loops`) and does what a
 NumPy ufunc does around its inner loop: picks the loop for the dtype (float16
-goes through the float64 loop and is rounded once; longdouble through
+and bfloat16 go through the float64 loop and are rounded once; longdouble through
 `sigmoid._backends.longdouble`), splits large arrays over threads,
 makes the data contiguous without copying when it already is (C or Fortran
 order), honours ``out=`` (broadcasting to it, casting like ``same_kind``,
@@ -32,7 +32,16 @@ from ._backends import longdouble
 from ._family import FAMILY, Function
 from ._validate import as_float_array, check_out
 
-__all__ = ["BY_TYPE", "SMALL", "TINY", "evaluate", "kernel", "run", "thread_count"]
+__all__ = [
+    "BY_TYPE",
+    "SMALL",
+    "TINY",
+    "bfloat16_bits",
+    "evaluate",
+    "kernel",
+    "run",
+    "thread_count",
+]
 
 _F64 = np.dtype(np.float64)
 # Below this many elements per thread, handing work to another thread costs
@@ -172,14 +181,65 @@ def run(loop: Any, src: np.ndarray, dst: np.ndarray) -> None:
         future.result()
 
 
+def _round_to_bfloat16(y: Any) -> np.ndarray:
+    """The bfloat16 nearest to each float64 in y, as its bits (uint16, y's shape).
+
+    One rounding, to nearest even: float64 to float32 rounded to odd (toward
+    zero, the last bit set if inexact), then float32 to bfloat16 to nearest,
+    which gives the correctly rounded value of y itself (Boldo and Melquiond,
+    "Emulation of FMA and correctly rounded sums: proved algorithms using
+    rounding to odd", 2008). Rounding to nearest float32 first can round twice
+    the wrong way, as torch's conversion does; ml_dtypes' is direct, and this
+    agrees with it except that a NaN keeps its sign and leading payload bits.
+    Done in integers, so NumPy's bfloat16 and torch's get the same bits.
+
+    >>> y = np.array([1 + 2**-8 + 2**-30, 1 + 2**-8])  # above a midpoint, on it
+    >>> [hex(b) for b in _round_to_bfloat16(y)]  # 1 + 2**-7 and 1 (the even one)
+    ['0x3f81', '0x3f80']
+    """
+    y = np.asarray(y, dtype=_F64)
+    flat = y.reshape(-1)  # 1-d, so that integer arithmetic never warns of a NumPy scalar
+    with np.errstate(all="ignore"):  # beyond float32's range: inf, then stepped back
+        f = flat.astype(np.float32)  # a NaN keeps its sign and leading payload bits
+        back = f.astype(_F64)
+        away = np.abs(back) > np.abs(flat)  # rounded away from zero: one step back
+        f[away] = np.nextafter(f[away], np.float32(0))
+    bits = f.view(np.uint32)
+    bits[back != flat] |= np.uint32(1)  # rounded to odd
+    nearest = (bits + (np.uint32(0x7FFF) + ((bits >> 16) & np.uint32(1)))) >> 16
+    nearest = np.where(np.isnan(flat), bits >> 16, nearest)  # (a quiet NaN stays one)
+    result: np.ndarray = nearest.astype(np.uint16).reshape(y.shape)
+    return result
+
+
+def bfloat16_bits(function: Function, x: np.ndarray) -> np.ndarray:
+    """function(x) correctly rounded to bfloat16, as its bits, for float64 x (bfloat16 values).
+
+    The float64 result rounded once; where float64 keeps only the leading term
+    of the series at 0 (`Function.truncated_below`), one float64 step toward 0
+    first, so that an exact -x/8 on a rounding midpoint goes the way the truth
+    lies. NumPy's bfloat16 (ml_dtypes) and torch's CPU tensors both come here.
+    """
+    wide = _compute(function, x)
+    if function.truncated_below:  # the truth is a hair toward 0 from these
+        tiny = (np.abs(x) < function.truncated_below) & (wide != 0)
+        wide[tiny] = np.nextafter(wide[tiny], 0.0)
+    return _round_to_bfloat16(wide)
+
+
 def _compute(function: Function, arr: np.ndarray, dest: np.ndarray | None = None) -> np.ndarray:
     """function(arr) in arr's dtype, into `dest` (C-contiguous, same dtype) or a new array."""
     dtype = arr.dtype
     if dtype == np.longdouble and dtype not in _KIND:
         result = longdouble.evaluate(function, arr)
-    elif dtype not in _KIND:  # float16: one rounding of the float64 result
-        with np.errstate(all="ignore"):  # underflow to float16 subnormals is the point
-            result = _compute(function, arr.astype(_F64)).astype(dtype)
+    elif dtype not in _KIND:  # float16, bfloat16: the float64 result, rounded once
+        with np.errstate(all="ignore"):  # (ml_dtypes flags NaN as invalid when widening it)
+            wide = arr.astype(_F64)
+        if dtype == np.float16:
+            with np.errstate(all="ignore"):  # underflow to subnormals is the point
+                result = _compute(function, wide).astype(dtype)
+        else:
+            result = bfloat16_bits(function, wide).view(dtype)
     else:
         order: Literal["C", "F"] = "C"
         if dest is None:

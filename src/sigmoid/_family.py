@@ -69,6 +69,11 @@ class Function:
     reference: Callable[[Any, Any], Any] | None = None
     #: "real" for all x; "unit" for [0, 1] (NaN outside).
     domain: Literal["real", "unit"] = "real"
+    #: For 0 < |x| below this, the float64 kernel returns the leading term of
+    #: the series at 0 exactly and loses the next one, which pulls the value
+    #: toward 0 (σ'' = -x/8 + x³/24 - ...). Exact in float64, but a narrower
+    #: dtype's rounding must know it: -x/8 can be a bfloat16 rounding midpoint.
+    truncated_below: float = 0.0
 
     def __reduce__(self) -> tuple[Callable[[str], Function], tuple[str]]:
         # Pickled by name (Dask sends it to its workers): the entry holds lambdas.
@@ -121,6 +126,7 @@ _ENTRIES = (
             "sigmoid_derivative2_f64", "sigmoid_derivative2_f32_fast", "sigmoid_derivative2_exact"
         ),
         reference=lambda mp, x: _mp_derivative(mp, x, 2),
+        truncated_below=2.0**-28,  # x³/24 is under 2^-56 x/8 there
     ),
     Function(
         "sigmoid_derivative3",

@@ -6,16 +6,16 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["as_float_array", "check_out"]
+__all__ = ["as_float_array", "check_out", "is_floating"]
 
-#: The floating dtypes computed natively (float16 through float64) or by the
-#: NumPy-only extended-precision path (longdouble).
-FLOAT_DTYPES = (
-    np.dtype(np.float16),
-    np.dtype(np.float32),
-    np.dtype(np.float64),
-    np.dtype(np.longdouble),
-)
+
+def is_floating(dtype: np.dtype[Any], /) -> bool:
+    """Whether a dtype is one we compute in: NumPy's floats, or bfloat16 (``ml_dtypes``).
+
+    bfloat16 (the dtype of JAX's and many models' arrays) is recognised by
+    name, without importing ``ml_dtypes``: whoever holds such an array has it.
+    """
+    return dtype.kind == "f" or (dtype.kind == "V" and dtype.name == "bfloat16")
 
 
 def _describe(x: Any) -> str:
@@ -25,7 +25,7 @@ def _describe(x: Any) -> str:
 def as_float_array(x: Any, /) -> np.ndarray:
     """Return `x` as a NumPy floating array, or raise a `TypeError` naming the problem.
 
-    Floating arrays are returned unchanged (no copy). Integers and booleans
+    Floating arrays (bfloat16 included) are returned unchanged (no copy). Integers and booleans
     become float64, as NumPy's float functions promote them. Complex numbers,
     strings, ``None``, objects, dates and structured data are refused.
 
@@ -53,9 +53,9 @@ def as_float_array(x: Any, /) -> np.ndarray:
         arr = np.asarray(x)
     except (ValueError, TypeError) as exc:  # ragged lists and the like
         raise TypeError(f"cannot convert {_describe(x)} to a numeric array: {exc}") from None
-    kind = arr.dtype.kind
-    if kind == "f":
+    if is_floating(arr.dtype):
         return arr
+    kind = arr.dtype.kind
     if kind in "iub":
         return arr.astype(np.float64)
     what = f"array of dtype {arr.dtype}" if isinstance(x, np.ndarray) else _describe(x)
@@ -72,7 +72,7 @@ def check_out(out: Any, /) -> np.ndarray:
     """Check a user-supplied ``out=``: a writeable NumPy array of a floating dtype."""
     if not isinstance(out, np.ndarray):
         raise TypeError(f"out must be a NumPy array, not {_describe(out)}")
-    if out.dtype.kind != "f":
+    if not is_floating(out.dtype):
         raise TypeError(f"out must have a floating dtype, not {out.dtype}")
     if not out.flags.writeable:
         raise ValueError("out is read-only")

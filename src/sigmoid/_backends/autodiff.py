@@ -26,6 +26,8 @@ import numpy as np
 from sigmoid import _engine
 from sigmoid._family import FAMILY, Function
 
+from . import array_api
+
 __all__ = ["implementation"]
 
 # Built once per (name, namespace), in a plain dict keyed by strings.
@@ -54,7 +56,7 @@ def _build(xp: Any) -> None:
     from array_api_compat import is_jax_namespace
 
     for name, entry in FAMILY.items():
-        function: Callable[[Any], Any] = functools.partial(entry.formula, xp=xp)
+        function = array_api.narrow_in_float32(functools.partial(entry.formula, xp=xp), xp)
         if entry.derivative is not None and is_jax_namespace(xp):
             function = _jax_function(name, xp)
         _IMPLEMENTATIONS[name, xp.__name__] = function
@@ -67,14 +69,12 @@ def _derivative(name: str, xp: Any, x: Any) -> Any:
 
 
 def _on_host(entry: Function, x: np.ndarray) -> np.ndarray:
-    """entry(x) by the NumPy engine, for a JAX callback (bfloat16: from float64, rounded once)."""
+    """entry(x) by the NumPy engine, for a JAX callback, in x's dtype (bfloat16 included)."""
     from sigmoid._kernels import dd  # numba: the kernels are about to run anyway
 
     x = np.asarray(x)
     mode = dd.keep_subnormals()  # XLA's threads flush subnormals to 0
     try:
-        if x.dtype.name == "bfloat16":  # (ml_dtypes'): not a dtype of the kernels
-            return np.asarray(_engine.evaluate(entry, x.astype(np.float64))).astype(x.dtype)
         return np.asarray(_engine.evaluate(entry, x))
     finally:
         dd.restore_mxcsr(mode)
@@ -83,7 +83,7 @@ def _on_host(entry: Function, x: np.ndarray) -> np.ndarray:
 def _jax_function(name: str, xp: Any) -> Callable[[Any], Any]:
     jax: Any = sys.modules["jax"]
     entry = FAMILY[name]
-    formula = entry.formula
+    formula = array_api.narrow_in_float32(functools.partial(entry.formula, xp=xp), xp)
     on_host = functools.partial(_on_host, entry)
 
     def function(x: Any) -> Any:
@@ -93,7 +93,7 @@ def _jax_function(name: str, xp: Any) -> Callable[[Any], Any]:
             shape = jax.ShapeDtypeStruct(x.shape, x.dtype)
             # Elementwise: a batch of inputs is just a larger array.
             return jax.pure_callback(on_host, shape, x, vmap_method="expand_dims")
-        return formula(x, xp)
+        return formula(x)
 
     function.__name__ = function.__qualname__ = name
     wrapped = jax.custom_jvp(function)

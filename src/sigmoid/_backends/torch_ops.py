@@ -6,9 +6,10 @@ Every function of the family with kernels is an operator ``sigmoid::<name>``
 tensor's own memory (``Tensor.numpy()`` is a view, any strides), so results
 are bit-identical to the NumPy path; it has a fake implementation (for
 ``torch.compile``, ``fullgraph=True`` included, and the meta device) and a
-vmap rule. float16 goes through the NumPy engine's float16 path; bfloat16 is
-the float64 result rounded once. Tensors on other devices (CUDA, MPS) run
-the array-API formulas with the device's own operations.
+vmap rule. float16 and bfloat16 go through the NumPy engine's paths for them
+(the float64 result, correctly rounded once), so they are bit-identical to
+NumPy's too. Tensors on other devices (CUDA, MPS) run the array-API formulas
+with the device's own operations.
 
 Autograd: `function(name)` wraps the value in a ``torch.autograd.Function``
 whose backward (and forward-mode jvp) is the derivative named in FAMILY,
@@ -39,8 +40,10 @@ _FLOAT64, _BFLOAT16 = torch.float64, torch.bfloat16
 
 def _kernel(entry: Function, x: torch.Tensor) -> torch.Tensor:
     """entry(x) by the NumPy engine on the CPU tensor's memory."""
-    if x.dtype == _BFLOAT16:  # NumPy has no bfloat16: round the float64 result once
-        return _kernel(entry, x.to(_FLOAT64)).to(_BFLOAT16)
+    if x.dtype == _BFLOAT16:  # the float64 result rounded once, as for NumPy's bfloat16
+        # (torch's own conversion rounds to float32 first: twice, sometimes wrongly)
+        bits = _engine.bfloat16_bits(entry, x.detach().to(_FLOAT64).numpy())
+        return torch.from_numpy(bits.view(np.int16)).view(_BFLOAT16)
     if x.requires_grad:
         x = x.detach()
     if x.is_neg():  # a lazily negated view has no NumPy equivalent
@@ -75,7 +78,10 @@ OPERATORS: dict[str, Any] = {
 
 # What traced code reads, in plain dicts (torch.compile cannot trace FAMILY's
 # read-only mapping): the formulas, and d/dx f(x) = derivative(-x if flip else x).
-_FORMULAS = {name: functools.partial(entry.formula, xp=xp) for name, entry in FAMILY.items()}
+_FORMULAS = {
+    name: array_api.narrow_in_float32(functools.partial(entry.formula, xp=xp), xp)
+    for name, entry in FAMILY.items()
+}
 _DERIVATIVES = {
     name: (entry.derivative, entry.flip)
     for name, entry in FAMILY.items()
