@@ -305,9 +305,18 @@ def _numpy_scalar(function: Function, x: np.floating[Any], out: Any) -> Any:
 
 
 def _ndarray(function: Function, x: np.ndarray, out: Any) -> Any:
-    # Any shape or strides; 0-d gives a scalar, as NumPy does.
-    if out is None and x.size <= TINY and x.dtype in _LOOP:
-        return (_UFUNC[function.index] or kernel("ufunc", function))(x)
+    # Any shape or strides; 0-d gives a scalar, as NumPy does. With out=, what
+    # `_general` would do too (the ufunc handles overlap and broadcasts x to
+    # out), without its frame: out= costs about what allocating does.
+    if x.size <= TINY and x.dtype in _LOOP:
+        if out is None:
+            return (_UFUNC[function.index] or kernel("ufunc", function))(x)
+        # (`is`: NumPy's dtypes of one kind are one object; any other goes the long way)
+        if type(out) is np.ndarray and out.dtype is x.dtype and out.flags.carray:
+            try:  # (a try costs nothing until it raises; a `with` would)
+                return (_UFUNC[function.index] or kernel("ufunc", function))(x, out)
+            except ValueError:  # x does not broadcast to out: `_general` says so
+                pass
     return _general(function, x, out)
 
 
@@ -343,15 +352,25 @@ def _general(function: Function, x: Any, out: Any) -> Any:
     if (
         type(x) is np.ndarray
         and type(out) is np.ndarray
-        and out.dtype == x.dtype
-        and out.shape == x.shape
-        and out.flags.c_contiguous  # numba's ufunc loops misplace a strided out (numba 0.68)
-        and out.flags.writeable  # (else the general path's error message)
+        and out.dtype is x.dtype  # (one object per NumPy dtype; any other: the long way)
         and x.dtype in _LOOP
+        and out.shape == x.shape
+        # C-contiguous (numba's ufunc loops misplace a strided out, numba 0.68), aligned
+        # and writeable (else the general path's error message)
+        and out.flags.carray
     ):  # exactly what the general path does in these cases, so out= costs no more
         if x.size <= TINY:  # overlap included: the ufunc handles it
-            return (_UFUNC[index] or kernel("ufunc", function))(x, out=out)
-        if x.ndim == 1 and x.flags.c_contiguous and not np.may_share_memory(x, out):
+            return (_UFUNC[index] or kernel("ufunc", function))(x, out)
+        if (
+            x.ndim == 1
+            and x.flags.c_contiguous
+            # two arrays that own their memory cannot overlap (and this costs a
+            # tenth of may_share_memory's look at the bounds)
+            and (
+                (x is not out and x.base is None and out.base is None)
+                or not np.may_share_memory(x, out)
+            )
+        ):
             loop = _LOOP[x.dtype][index] or kernel(_KIND[x.dtype], function)
             if x.size < SMALL:
                 loop(x, out)
