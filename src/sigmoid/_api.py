@@ -32,7 +32,7 @@ _SOFTPLUS = FAMILY["softplus"]
 def sigmoid(x: Any, /, *, out: Any = None) -> Any:
     """The logistic sigmoid σ(x) = 1 / (1 + e^(-x)), also known as expit.
 
-    Correctly rounded in float16 and float32, within 1 ULP in float64 (see
+    Correctly rounded in float16, bfloat16 and float32, within 1 ULP in float64 (see
     docs/accuracy.md). Never overflows or warns: σ(+inf) = 1, σ(-inf) = 0,
     NaN stays NaN, and tiny results are kept as subnormals rather than 0.
 
@@ -40,7 +40,7 @@ def sigmoid(x: Any, /, *, out: Any = None) -> Any:
     ----------
     x : array_like or array of another library
         Real input. Integers and booleans are computed in float64; float16,
-        float32, float64 and longdouble keep their dtype.
+        bfloat16 (``ml_dtypes``), float32, float64 and longdouble keep their dtype.
     out : ndarray, optional
         Where to write the result, as for a NumPy ufunc (``x`` broadcasts to it).
         NumPy input only: for other libraries it is a `TypeError`.
@@ -100,8 +100,8 @@ def sigmoid_derivative(x: Any, /, *, order: int = 1, out: Any = None) -> Any:
 
     σ'(x) = e^(-|x|) / (1 + e^(-|x|))², which keeps its value in the tails
     where the textbook σ(x)(1 - σ(x)) rounds to 0 (x > 17.3 in float32,
-    x > 37.4 in float64). Every order is correctly rounded in float16 and
-    float32; in float64 order 1 is within 0.5 + 2^-3 ULP (0.8125 for a
+    x > 37.4 in float64). Every order is correctly rounded in float16,
+    bfloat16 and float32; in float64 order 1 is within 0.5 + 2^-3 ULP (0.8125 for a
     subnormal result) and orders 2 and 3 within 1 ULP, also next to their
     zeros (σ''(0) = 0, σ'''(±1.3170) = 0). σ'' is odd down to the sign of
     zero: σ''(+0.0) is -0.0 and σ''(-0.0) is +0.0, as -x/8 would give.
@@ -149,7 +149,8 @@ def log_sigmoid(x: Any, /, *, out: Any = None) -> Any:
     >>> sg.log_sigmoid(40.0)
     -4.248354255291589e-18
 
-    As for `softplus`, a float32 result is the float64 one rounded once.
+    As for `softplus`, a float32 result is the float64 one rounded once;
+    float16 and bfloat16 results are correctly rounded.
     """
     return (_handler(type(x)) or _route(x))(_LOG_SIGMOID, x, out)
 
@@ -183,7 +184,8 @@ def softplus(x: Any, /, *, out: Any = None) -> Any:
     >>> sg.softplus(-745.0)  # e^-745, a subnormal
     5e-324
 
-    A float32 result is the float64 one rounded once:
+    float16 and bfloat16 results are correctly rounded; a float32 result is
+    the float64 one rounded once:
 
     >>> import numpy as np
     >>> x = np.float32(-3.5)
