@@ -1,17 +1,24 @@
-"""Accuracy audit: every float32 input for σ and its derivatives, and the peers beside them.
+"""Accuracy audit: every float32 input, and the peers beside them.
 
-It also checks, on the same inputs, that float32 softplus, log-sigmoid and
-logit (a plain float64 evaluation, with the double-double float64 path for the few
-values it cannot round safely) return the float64 function rounded once.
+- σ and its derivatives: every float32 input (σ'' and σ''' every 7th) against
+  the correctly rounded truth, with SciPy and the textbook formulas beside.
+- softplus, log-sigmoid and logit: every float32 input, by their proof. The
+  fast path's plain float64 value is within a proven bound of the truth and
+  is rounded only where it lies farther than that from a float32 rounding
+  midpoint, so those results are correctly rounded; every input it flags (it
+  cannot decide) is found by running the fast path over all 2^32 patterns,
+  and its result (the ~100-bit path's) is checked against the truth.
+- Every function and dtype: float16 and bfloat16 (every input), float32 (a
+  sample), float64 (a hard sample against mpmath).
 
 Writes docs/accuracy.md (and tests/data/f32_hard_inputs.txt, the float32
 inputs where even a correctly rounded float64 value rounds to the wrong
 float32, outside σ''s subnormal band `TIE_BAND`: the CI tests check every one
-of them). Run it after any kernel
-change and commit its output:
+of them). Run it after any kernel change and commit its output:
 
-    python benchmarks/accuracy.py            # all 2^32 float32 inputs, both cores
-    python benchmarks/accuracy.py --step 64  # every 64th bit pattern, for a quick look
+    python benchmarks/accuracy.py                  # all 2^32 float32 inputs, both cores
+    python benchmarks/accuracy.py --step 64        # every 64th bit pattern, for a quick look
+    python benchmarks/accuracy.py --without-sigma  # all but the first section (minutes)
 
 σ'' and σ''' are audited on every 7th of those bit patterns (their longdouble
 truth costs up to 8 times σ's, and near 0 most of σ'' needs mpmath), which
@@ -30,7 +37,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,8 +96,12 @@ HIGHER_STRIDE = 7
 TIE_BAND = 2.0**-120
 
 
-# float32 functions whose result must be their float64 function rounded once.
-F32_VIA_F64 = ("softplus", "log_sigmoid", "logit")
+# float32 functions audited through their fast path's flags: (its kernel, applied to -x?).
+F32_BY_FLAGS = {
+    "softplus": ("softplus_f32_fast", False),
+    "log_sigmoid": ("softplus_f32_fast", True),
+    "logit": ("logit_f32_fast", False),
+}
 
 
 @dataclass
@@ -146,16 +157,7 @@ def monotonicity_violations(name: str, x: np.ndarray, y: np.ndarray) -> int:
     return int(np.sum(same_side & (steps < 0)))
 
 
-def differs_from_float64_rounded(name: str, x: np.ndarray) -> int:
-    """How many float32 results of `name` are not its float64 result rounded to float32."""
-    func = FUNCTIONS[name]
-    got = func(x)
-    with np.errstate(all="ignore"):
-        want = func(x.astype(np.float64)).astype(np.float32)
-    return int(np.sum(~((got == want) | (np.isnan(got) & np.isnan(want)))))
-
-
-AuditResult = tuple[dict[tuple[str, str], Tally], list[float], dict[str, int]]
+AuditResult = tuple[dict[tuple[str, str], Tally], list[float]]
 
 
 def audit_chunk(start: int, step: int) -> AuditResult:
@@ -163,7 +165,6 @@ def audit_chunk(start: int, step: int) -> AuditResult:
     every = bits.astype(np.uint32).view(np.float32)
     tallies: dict[tuple[str, str], Tally] = {}
     hard: list[float] = []
-    differ = {name: differs_from_float64_rounded(name, every) for name in F32_VIA_F64}
     for name in dict.fromkeys(name for name, _ in F32_AUDIT):
         x = every if name in MONOTONE else every[::HIGHER_STRIDE]
         true = _oracle.reference(name, x)
@@ -191,28 +192,23 @@ def audit_chunk(start: int, step: int) -> AuditResult:
                 flushed=int(np.sum((y == 0) & (want != 0))),
                 monotonicity=monotonicity_violations(name, x, y) if name in MONOTONE else None,
             )
-    return tallies, hard, differ
+    return tallies, hard
 
 
 def run_float32(step: int, workers: int) -> AuditResult:
     starts = range(0, 1 << 32, CHUNK * step)
     totals = {key: Tally() for key in F32_AUDIT}
     hard: list[float] = []
-    differ = dict.fromkeys(F32_VIA_F64, 0)
     with (
         ProcessPoolExecutor(workers) as pool,
         tqdm(total=1 << 32, unit="x", unit_scale=True) as bar,
     ):
-        for tallies, chunk_hard, chunk_differ in pool.map(
-            audit_chunk, starts, [step] * len(starts)
-        ):
+        for tallies, chunk_hard in pool.map(audit_chunk, starts, [step] * len(starts)):
             for key, tally in tallies.items():
                 totals[key].add(tally)
             hard += chunk_hard
-            for name, count in chunk_differ.items():
-                differ[name] += count
             bar.update(CHUNK * step)
-    return totals, hard, differ
+    return totals, hard
 
 
 FUNCTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
@@ -267,9 +263,8 @@ def other_rows() -> list[str]:
     return rows
 
 
-def write_report(audit: AuditResult, step: int, rows: list[str], seconds: float) -> str:
-    totals, _, differ = audit
-    inputs = len(range(0, 1 << 32, step))
+def sigma_section(audit: AuditResult, step: int, seconds: float) -> str:
+    totals, _ = audit
     every = "all 2^32 inputs" if step == 1 else f"every {step}th bit pattern"
     scope = every + f" (σ'' and σ''': every {step * HIGHER_STRIDE}th bit pattern)"
     lines = [
@@ -296,29 +291,74 @@ def write_report(audit: AuditResult, step: int, rows: list[str], seconds: float)
             f"| {t.max_ulp:.3f} ({t.worst_x:.6g}) | {t.max_ulp_subnormal:.3f} | {t.flushed:,} "
             f"| {'–' if t.monotonicity is None else f'{t.monotonicity:,}'} |"
         )
-    lines += [
+    return "\n".join(lines) + "\n"
+
+
+FLAGS_HEADING = "## float32 softplus, log-sigmoid and logit, all 2^32 inputs"
+
+
+def flagged_inputs(kernel: str, negate: bool, top: int) -> np.ndarray:
+    """The float32 inputs (bit patterns below `top`) the fast path flags as not safe to round."""
+    import numba
+
+    from sigmoid._kernels import elementwise
+
+    fast = getattr(elementwise, kernel)
+    sign = -1.0 if negate else 1.0
+
+    @numba.njit(nogil=True)
+    def flags(x):  # type: ignore[no-untyped-def]
+        out = np.zeros(x.size, np.bool_)
+        for i in range(x.size):
+            out[i] = fast(np.float64(x[i]) * sign)[1]
+        return out
+
+    def chunk(start: int) -> np.ndarray:
+        x = np.arange(start, min(start + CHUNK, top), dtype=np.uint64).astype(np.uint32)
+        x = x.view(np.float32)
+        hard: np.ndarray = x[flags(x)]
+        return hard
+
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:  # (the loop releases the GIL)
+        found: np.ndarray = np.concatenate(list(pool.map(chunk, range(0, top, CHUNK))))
+    return found
+
+
+def flags_section() -> list[str]:
+    """Every input the fast path flags, with its result, against the correctly rounded value."""
+    lines = [
+        FLAGS_HEADING,
         "",
-        f"## float32 softplus, log-sigmoid and logit, {every}",
+        "The fast path evaluates in plain float64 within a proven bound of the truth and",
+        "rounds where that value lies farther than the bound from a float32 rounding midpoint:",
+        "those results are correctly rounded. The rest it flags, and they take the ~100-bit",
+        "path; here are all the flagged inputs, found by running the fast path over every bit",
+        "pattern (logit: every p in [0, 1]), each result against the correctly rounded value,",
+        "and, for comparison, the float64 function's result rounded once.",
         "",
-        "Each float32 result against the float64 function's result rounded to float32 (the",
-        "float32 path evaluates in plain float64 and sends what it cannot round safely through",
-        "the float64 path).",
-        "",
-        "| function | inputs | results that differ |",
-        "|---|---|---|",
-        *(f"| `{name}` | {inputs:,} | {count:,} |" for name, count in differ.items()),
+        "| function | inputs | flagged | flagged, incorrectly rounded | float64 result rounded once, incorrectly rounded |",
+        "|---|---|---|---|---|",
     ]
-    return "\n".join([*lines, "", *rows_section(rows)])
+    for name, (kernel, negate) in tqdm(F32_BY_FLAGS.items(), desc="float32 flagged inputs"):
+        top = 0x3F800001 if name == "logit" else 1 << 32
+        x = flagged_inputs(kernel, negate, top)
+        want = _oracle.correctly_rounded(name, x, np.float32)
+        got = FUNCTIONS[name](x)
+        with np.errstate(all="ignore"):
+            once = FUNCTIONS[name](x.astype(np.float64)).astype(np.float32)
+
+        wrong = [int(np.sum(~((y == want) | (np.isnan(y) & np.isnan(want))))) for y in (got, once)]
+        lines.append(f"| `{name}` | {top:,} | {x.size:,} | {wrong[0]} | {wrong[1]} |")
+    return [*lines, ""]
 
 
 ROWS_HEADING = "## Every function and dtype"
 
 
-def rows_section(rows: list[str], remade: str = "") -> list[str]:
+def rows_section(rows: list[str]) -> list[str]:
     return [
         ROWS_HEADING,
         "",
-        *([remade, ""] if remade else []),
         "float16 and bfloat16: every input against the correctly rounded value. float32: 2^20 strided bit",
         "patterns, max ULP against the true value. float64: the tests' hard sample (log-uniform",
         "magnitudes 1e-300 to 800, both signs, the overflow and underflow edges, subnormals,",
@@ -345,41 +385,37 @@ def main() -> None:
     )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument(
-        "--rows-only",
+        "--without-sigma",
         action="store_true",
-        help="remake only the last table (every function and dtype, a few minutes) in the "
-        "existing docs/accuracy.md, after a change that leaves the float32 kernels alone",
+        help="remake all but the first section (σ and its derivatives, half an hour) in the "
+        "existing docs/accuracy.md, after a change that leaves their float32 kernels alone",
     )
     args = parser.parse_args()
     began = time.perf_counter()
-    if args.rows_only:
-        path = ROOT / "docs" / "accuracy.md"
-        kept = path.read_text().partition(ROWS_HEADING)[0]
-        when = time.strftime("%Y-%m-%d", time.gmtime())
-        remade = (
-            f"Remade alone by `python benchmarks/accuracy.py --rows-only` on {when}, sigmoid "
-            f"{sg.__version__} ({_commit()}); the sections above are from the last full run."
+    path = ROOT / "docs" / "accuracy.md"
+    audit = None if args.without_sigma else run_float32(args.step, args.workers)
+    rest = "\n".join([*flags_section(), *rows_section(other_rows())])
+    if audit is None:
+        kept = path.read_text().partition(FLAGS_HEADING)[0].rstrip("\n")
+        first = (
+            f"{kept}\n\nThe sections below were remade by `python benchmarks/accuracy.py"
+            f" --without-sigma` on {time.strftime('%Y-%m-%d', time.gmtime())}, sigmoid"
+            f" {sg.__version__} ({_commit()}); the one above is from the last full run.\n"
         )
-        section = "\n".join(rows_section(other_rows(), remade))
-        path.write_text(kept + section)
-        print(section)
-        return
-    audit = run_float32(args.step, args.workers)
-    rows = other_rows()
-    report = write_report(audit, args.step, rows, time.perf_counter() - began)
-    hard = audit[1]
-    (ROOT / "docs" / "accuracy.md").write_text(report)
-    if args.step == 1:
+    else:
+        first = sigma_section(audit, args.step, time.perf_counter() - began)
+    path.write_text(first + "\n" + rest)
+    if audit is not None and args.step == 1:
         data = ROOT / "tests" / "data" / "f32_hard_inputs.txt"
         data.parent.mkdir(exist_ok=True)
-        values = np.unique(np.array(hard, dtype=np.float32))
+        values = np.unique(np.array(audit[1], dtype=np.float32))
         np.savetxt(
             data,
             values,
             fmt="%.9g",
             header="float32 inputs of σ and its derivatives where a correctly rounded float64 rounds to the wrong float32 (benchmarks/accuracy.py)",
         )
-    print(report)
+    print(path.read_text())
 
 
 if __name__ == "__main__":

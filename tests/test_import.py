@@ -199,3 +199,19 @@ def test_a_damaged_cache_is_compiled_again(tmp_path: Path, damage: str) -> None:
         again = subprocess.run(command, capture_output=True, text=True, env=env)
         assert again.returncode == 0, again.stderr
         assert again.stdout == _EXPECTED
+
+
+def test_the_loops_cache_key_follows_the_kernels_sources(tmp_path: Path) -> None:
+    # numba checks a cache entry against the loop's own file only: the stamp
+    # in the key is what makes an edited kernel compile again.
+    from sigmoid._kernels import loops
+
+    names = {path.name for path in loops._SOURCES}
+    assert names == {"dd.py", "log.py", "elementwise.py", "exact.py", "_family.py"}
+    assert all(path.is_file() for path in loops._SOURCES)
+    source = tmp_path / "kernel.py"
+    source.write_text("y = 1.0\n")
+    before = loops.source_stamp([source])
+    source.write_text("y = 2.0\n")
+    assert loops.source_stamp([source]) != before
+    assert 0 <= before < 2**40

@@ -145,7 +145,7 @@ _ENTRIES = (
         A.softplus,
         (0.0, _INF),
         derivative="sigmoid",
-        kernels=Kernels("softplus_f64", "softplus_f32_fast"),
+        kernels=Kernels("softplus_f64", "softplus_f32_fast", "softplus_exact"),
         reference=lambda mp, x: mp.log1p(mp.exp(x)),
     ),
     Function(
@@ -155,7 +155,7 @@ _ENTRIES = (
         (-_INF, 0.0),
         derivative="sigmoid",
         flip=True,  # d/dx log σ(x) = σ(-x)
-        kernels=Kernels("softplus_f64", "softplus_f32_fast", mirror=True),
+        kernels=Kernels("softplus_f64", "softplus_f32_fast", "softplus_exact", mirror=True),
         reference=lambda mp, x: -mp.log1p(mp.exp(-x)),
     ),
     Function(
@@ -164,7 +164,7 @@ _ENTRIES = (
         A.logit,
         (-_INF, _INF),
         derivative="logit_derivative",
-        kernels=Kernels("logit_f64", "logit_f32_fast"),
+        kernels=Kernels("logit_f64", "logit_f32_fast", "logit_exact"),
         reference=lambda mp, p: mp.log(p / (1 - p)),
         domain="unit",
     ),

@@ -22,7 +22,7 @@ too close to a float32 rounding midpoint for that to be safe, and the
 float32 subnormal results, and `sigmoid._kernels.exact` recomputes those with ~100
 bits. float32 softplus, log-sigmoid and logit are evaluated in plain float64
 too (good to 9 and 4 units), and the values flagged the same way go through
-the float64 function, so each float32 result is the float64 one rounded once.
+`sigmoid._kernels.exact` as well: every float32 result is correctly rounded.
 
 Every function here is branch-free on the common path so that the loops
 calling it vectorise (the helpers are inlined into them).
@@ -363,7 +363,9 @@ def sigmoid_derivative3_f32_fast(x):  # type: ignore[no-untyped-def]
 # (measured over all 2^32 inputs: 3 units of |y| 2^-52), against the 1 unit of
 # the double-double `softplus_f64`; `_F32_MARGIN` (32) leaves a factor of 3 to
 # spare. `f32_is_hard` flags what may round differently, and those few go
-# through `softplus_f64`, so every float32 result is the one that path rounds to.
+# through `sigmoid._kernels.exact.softplus_exact` (~100 bits), so every float32
+# result is correctly rounded (the float64 result rounded once is not, at one
+# input of the 2^32).
 #
 # log(1 + e) = m ln 2 + log(1 + f), with f = e (m = 0) for e < 1/2 and
 # f = (e - 1)/2 (m = 1) above, both exact, so f is in [-1/4, 1/2). Then

@@ -1,4 +1,4 @@
-"""The rare path: σ and its derivatives with ~100-bit double-double intermediates.
+"""The rare path: the family's functions with ~100-bit double-double intermediates.
 
 Used where a float32 result cannot be rounded safely from the fast float64
 value (about 1 input in 10^7). Nothing here needs to be fast; it needs to be right:
@@ -13,7 +13,7 @@ import math
 import numba
 
 from . import CACHE
-from .dd import dd_add, dd_div, dd_mul, exp_full, scale
+from .dd import dd_add, dd_div, dd_mul, exp_full, pow2, scale, two_sum
 
 # Called from the loops' fix-up passes, but not forced inline: they are cold.
 jit = numba.njit(cache=CACHE, error_model="numpy", nogil=True)
@@ -23,6 +23,8 @@ _T_MIN = -760.0
 # -17x⁵/1920). The double-doubles below (~2^-104) lose the x³ term once
 # x² < 2^-104, yet for float32 subnormal results it decides the ties.
 _SERIES_BELOW = 2.0**-30
+# Below this, log(1 + e) = e (1 - e/2 + e²/3 - e³/4) to 2^-120 relative.
+_LOG1P_SERIES_BELOW = 2.0**-30
 
 
 @jit
@@ -114,3 +116,58 @@ def sigmoid_derivative3_exact(x):  # type: ignore[no-untyped-def]
     ch, cl = dd_mul(ch, cl, ch, cl)
     qh, ql = dd_div(nh, nl, ch, cl)
     return k, qh, ql, 1.0
+
+
+@jit
+def log_dd(ah, al, y0):  # type: ignore[no-untyped-def]
+    """log(a) for a double-double a > 0, from y0 = fl(log(a)): one Newton step, ~2^-103 absolute.
+
+    With w = a e^-y0 - 1 (about 2^-52), log(a) = y0 + log(1 + w) = y0 + w - w²/2
+    to ~2^-156; a e^-y0 comes from `exp_full` to ~2^-104 relative, and
+    subtracting 1 is exact, so w is off by ~2^-104 at most. e^-y0 = 2^k m
+    needs |y0| < 700 (for the family: |y0| <= 104).
+    """
+    k, ph, pl = exp_full(-y0)
+    mh, ml = dd_add(1.0, 0.0, ph, pl)
+    wh, wl = dd_mul(ah, al, mh, ml)
+    two_k = pow2(k)
+    wh, wl = dd_add(wh * two_k, wl * two_k, -1.0, 0.0)
+    return dd_add(y0, 0.0, wh, wl - 0.5 * wh * wh)
+
+
+@jit
+def softplus_exact(x):  # type: ignore[no-untyped-def]
+    """log(1 + e^x) = max(x, 0) + log(1 + e), e = e^-|x|, as (k, hi, lo, 1.0), to ~2^-100.
+
+    For e < 2^-30, log(1 + e) is its series, kept as 2^k (hi + lo) so that a
+    subnormal result is rounded once; above, `log_dd` of the exact 1 + e.
+    (log σ(x) is -softplus(-x).)
+    """
+    k, _, _, mh, ml, eh, el, dh, dl = exact_parts(x)
+    if eh < _LOG1P_SERIES_BELOW:
+        ch, cl = dd_add(1.0, 0.0, -0.5 * eh, -0.5 * el)
+        ch, cl = dd_add(ch, cl, eh * eh * (1.0 / 3.0 - 0.25 * eh), 0.0)
+        lh, ll = dd_mul(mh, ml, ch, cl)
+    else:
+        k = 0.0
+        lh, ll = log_dd(dh, dl, math.log(dh) + dl / dh)
+    if x > 0.0:
+        sh, sl = dd_add(x, 0.0, scale(lh, k), scale(ll, k))
+        return 0.0, sh, sl, 1.0
+    return k, lh, ll, 1.0
+
+
+@jit
+def logit_exact(p):  # type: ignore[no-untyped-def]
+    """log(p / (1 - p)) as (0, hi, lo, 1.0), to ~2^-100 absolute (|logit| >= 2^-23 in float32).
+
+    1 - p is exact as a double-double, the ratio is `dd_div`'s (~2^-104), its
+    log `log_dd`'s. Outside (0, 1): the limits, or NaN.
+    """
+    if not 0.0 < p < 1.0:
+        limit = -math.inf if p == 0.0 else math.inf if p == 1.0 else math.nan
+        return 0.0, limit, 0.0, 1.0
+    oh, ol = two_sum(1.0, -p)
+    qh, ql = dd_div(p, 0.0, oh, ol)
+    yh, yl = log_dd(qh, ql, math.log(qh))
+    return 0.0, yh, yl, 1.0

@@ -8,14 +8,18 @@
   scalars and tiny arrays (NumPy's own broadcasting and casting in C, so a
   call costs about what ``scipy.special.expit`` costs).
 
-Each is made by a factory whose closure holds only the function's index in
-`FAMILY`. In compiled code the index is a constant, and `_value` (an
-overload, inlined) turns it into that function's kernels at compile time, so
-every generated loop is the plain loop one would write by hand. numba keys
-its disk cache by the function's code and the values in its closure: an int
-gives the same key in every process, so a second process loads the machine
-code instead of compiling (tests/test_import.py checks this). A closure over
-a compiled function would not: its pickle differs between processes.
+Each is made by a factory whose closure holds only an int, the key: the
+function's index in `FAMILY` plus a stamp of the kernels' sources. In
+compiled code the key is a constant, and `_value` (an overload, inlined)
+turns it into that function's kernels at compile time, so every generated
+loop is the plain loop one would write by hand. numba keys its disk cache by
+the function's code and the values in its closure: an int gives the same key
+in every process, so a second process loads the machine code instead of
+compiling (tests/test_import.py checks this). A closure over a compiled
+function would not: its pickle differs between processes. numba checks a
+cache entry against its own source file only (this one), not against the
+files of the kernels compiled into it; the stamp does that, so an edited
+kernel is never served stale from the cache.
 
 Nothing is compiled at import; each `build` compiles (or loads) once.
 
@@ -32,7 +36,10 @@ its vector loop came out 15 % slower.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import hashlib
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numba
@@ -53,6 +60,21 @@ from . import log as L
 __all__ = ["build"]
 
 _BY_INDEX = tuple(FAMILY.values())
+
+
+def source_stamp(paths: Sequence[Path]) -> int:
+    """A 40-bit stamp of these files' contents."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.read_bytes())
+    return int(digest.hexdigest()[:10], 16)
+
+
+# Everything compiled into a loop besides this file: the kernels and the table.
+_SOURCES = [Path(m.__file__ or "") for m in (D, L, K, E, sys.modules[Function.__module__])]
+# key = stamp * _KEYS + index
+_KEYS = 256
+_STAMP = source_stamp(_SOURCES)
 _inline = numba.njit(error_model="numpy", inline="always")
 _compile = functools.partial(numba.njit, error_model="numpy", nogil=True)
 
@@ -135,9 +157,10 @@ def _scalars(index: int) -> tuple[Any, Any, Any]:
 
 
 def _index(which: Any) -> int:
+    """The function index in a key (a compile-time constant)."""
     if not isinstance(which, types.IntegerLiteral):
-        raise TypingError(f"the function index must be a compile-time constant, not {which}")
-    return int(which.literal_value)
+        raise TypingError(f"the function key must be a compile-time constant, not {which}")
+    return int(which.literal_value) % _KEYS
 
 
 # Stubs for compiled code only; their overloads pick the kernels at compile time.
@@ -205,49 +228,50 @@ def _flags_cleared_unless(safe, y):  # type: ignore[no-untyped-def]
     return y if safe else D.without_fp_flags(y)
 
 
-# The factories: each closure holds one int.
-def _scalar_source(index: int) -> Callable[[float], float]:
+# The factories: each closure holds one int, the key.
+def _scalar_source(key: int) -> Callable[[float], float]:
     def scalar(x):  # type: ignore[no-untyped-def]
-        return _value(index, x)
+        return _value(key, x)
 
     return scalar
 
 
-def _f64_source(index: int) -> Callable[[Any, Any], None]:
+def _f64_source(key: int) -> Callable[[Any, Any], None]:
     def loop(x, out):  # type: ignore[no-untyped-def]
         for i in range(x.size):
-            out[i] = _value(index, x[i])
+            out[i] = _value(key, x[i])
 
     return loop
 
 
-def _f32_source(index: int) -> Callable[[Any, Any], None]:
+def _f32_source(key: int) -> Callable[[Any, Any], None]:
     def loop(x, out):  # type: ignore[no-untyped-def]
         for start in range(0, x.size, _BLOCK):
             xs, ys = x[start : start + _BLOCK], out[start : start + _BLOCK]
-            if _block(index, xs, ys):
+            if _block(key, xs, ys):
                 for i in range(xs.size):
-                    ys[i] = _value(index, xs[i])
+                    ys[i] = _value(key, xs[i])
 
     return loop
 
 
-def _ufunc_source(index: int) -> Callable[[Any], Any]:
+def _ufunc_source(key: int) -> Callable[[Any], Any]:
     def ufunc(x):  # type: ignore[no-untyped-def]
-        return _flags_cleared_unless(_quiet(index, x), _value(index, x))
+        return _flags_cleared_unless(_quiet(key, x), _value(key, x))
 
     return ufunc
 
 
 def _make(kind: str, index: int, cache: bool) -> Any:
+    key = _STAMP * _KEYS + index
     if kind == "scalar":
-        return _compile(types.float64(types.float64), cache=cache)(_scalar_source(index))
+        return _compile(types.float64(types.float64), cache=cache)(_scalar_source(key))
     if kind in _LOOP_SIGNATURES:
         source = _f32_source if kind == "f32" else _f64_source
-        return _compile(_LOOP_SIGNATURES[kind], cache=cache)(source(index))
+        return _compile(_LOOP_SIGNATURES[kind], cache=cache)(source(key))
     if kind == "ufunc":
         signatures = [types.float32(types.float32), types.float64(types.float64)]
-        owner = numba.vectorize(signatures, cache=cache)(_ufunc_source(index))
+        owner = numba.vectorize(signatures, cache=cache)(_ufunc_source(key))
         _UFUNC_OWNERS.append(owner)
         return owner.ufunc
     raise ValueError(f"unknown kind of loop: {kind!r}")
