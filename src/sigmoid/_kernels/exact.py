@@ -14,6 +14,7 @@ import numba
 
 from . import CACHE
 from .dd import dd_add, dd_div, dd_mul, exp_full, pow2, scale, two_sum
+from .elementwise import logit_f64, softplus_f64
 
 # Called from the loops' fix-up passes, but not forced inline: they are cold.
 jit = numba.njit(cache=CACHE, error_model="numpy", nogil=True)
@@ -119,7 +120,7 @@ def sigmoid_derivative3_exact(x):  # type: ignore[no-untyped-def]
 
 
 @jit
-def log_dd(ah, al, y0):  # type: ignore[no-untyped-def]
+def log_newton(ah, al, y0):  # type: ignore[no-untyped-def]
     """log(a) for a double-double a > 0, from y0 = fl(log(a)): one Newton step, ~2^-103 absolute.
 
     With w = a e^-y0 - 1 (about 2^-52), log(a) = y0 + log(1 + w) = y0 + w - w²/2
@@ -135,14 +136,39 @@ def log_dd(ah, al, y0):  # type: ignore[no-untyped-def]
     return dd_add(y0, 0.0, wh, wl - 0.5 * wh * wh)
 
 
+# The float64 functions are within 1 unit of their last place (docs/accuracy.md):
+# 4 units from a float32 rounding midpoint, theirs rounds as the truth does.
+_F64_UNITS = 4.0
+
+
+@jit
+def rounds_safely(y, units):  # type: ignore[no-untyped-def]
+    """Whether any value within `units` float64 ulps of y rounds to the float32 y rounds to."""
+    if not math.isfinite(y):
+        return True
+    r = numba.float64(numba.float32(y))
+    m, e = math.frexp(abs(r))
+    if m == 0.5 and abs(y) < abs(r):  # below a power of 2 the spacing halves
+        e -= 1
+    half_ulp = math.ldexp(1.0, max(e - 25, -150))  # float32: 24 bits, subnormals 2^-149
+    half_ulp = half_ulp if r != 0.0 else 2.0**-150
+    ulp = math.ldexp(1.0, max(math.frexp(y)[1] - 53, -1074))
+    return half_ulp - abs(y - r) > units * ulp
+
+
 @jit
 def softplus_exact(x):  # type: ignore[no-untyped-def]
     """log(1 + e^x) = max(x, 0) + log(1 + e), e = e^-|x|, as (k, hi, lo, 1.0), to ~2^-100.
 
     For e < 2^-30, log(1 + e) is its series, kept as 2^k (hi + lo) so that a
-    subnormal result is rounded once; above, `log_dd` of the exact 1 + e.
-    (log σ(x) is -softplus(-x).)
+    subnormal result is rounded once; above, `log_newton` of the exact 1 + e.
+    (log σ(x) is -softplus(-x).) Where `softplus_f64` rounds safely, which is
+    nearly everywhere the fast path flags (its whole float32 subnormal band),
+    that value, at a fiftieth of the cost.
     """
+    y = softplus_f64(x)
+    if rounds_safely(y, _F64_UNITS):
+        return 0.0, y, 0.0, 1.0
     k, _, _, mh, ml, eh, el, dh, dl = exact_parts(x)
     if eh < _LOG1P_SERIES_BELOW:
         ch, cl = dd_add(1.0, 0.0, -0.5 * eh, -0.5 * el)
@@ -150,7 +176,7 @@ def softplus_exact(x):  # type: ignore[no-untyped-def]
         lh, ll = dd_mul(mh, ml, ch, cl)
     else:
         k = 0.0
-        lh, ll = log_dd(dh, dl, math.log(dh) + dl / dh)
+        lh, ll = log_newton(dh, dl, math.log(dh) + dl / dh)
     if x > 0.0:
         sh, sl = dd_add(x, 0.0, scale(lh, k), scale(ll, k))
         return 0.0, sh, sl, 1.0
@@ -162,12 +188,16 @@ def logit_exact(p):  # type: ignore[no-untyped-def]
     """log(p / (1 - p)) as (0, hi, lo, 1.0), to ~2^-100 absolute (|logit| >= 2^-23 in float32).
 
     1 - p is exact as a double-double, the ratio is `dd_div`'s (~2^-104), its
-    log `log_dd`'s. Outside (0, 1): the limits, or NaN.
+    log `log_newton`'s. Outside (0, 1): the limits, or NaN. Where `logit_f64`
+    rounds safely, that value.
     """
+    y = logit_f64(p)
+    if rounds_safely(y, _F64_UNITS):
+        return 0.0, y, 0.0, 1.0
     if not 0.0 < p < 1.0:
         limit = -math.inf if p == 0.0 else math.inf if p == 1.0 else math.nan
         return 0.0, limit, 0.0, 1.0
     oh, ol = two_sum(1.0, -p)
     qh, ql = dd_div(p, 0.0, oh, ol)
-    yh, yl = log_dd(qh, ql, math.log(qh))
+    yh, yl = log_newton(qh, ql, math.log(qh))
     return 0.0, yh, yl, 1.0
