@@ -233,13 +233,13 @@ def _compute(function: Function, arr: np.ndarray, dest: np.ndarray | None = None
     if dtype == np.longdouble and dtype not in _KIND:
         result = longdouble.evaluate(function, arr)
     elif dtype not in _KIND:  # float16, bfloat16: the float64 result, rounded once
-        with np.errstate(all="ignore"):  # (ml_dtypes flags NaN as invalid when widening it)
+        # (ml_dtypes flags NaN as invalid when widening it; underflow is the point)
+        with np.errstate(all="ignore"):
             wide = arr.astype(_F64)
-        if dtype == np.float16:
-            with np.errstate(all="ignore"):  # underflow to subnormals is the point
+            if dtype == np.float16:
                 result = _compute(function, wide).astype(dtype)
-        else:
-            result = bfloat16_bits(function, wide).view(dtype)
+            else:
+                result = bfloat16_bits(function, wide).view(dtype)
     else:
         order: Literal["C", "F"] = "C"
         if dest is None:
@@ -355,28 +355,23 @@ def _general(function: Function, x: Any, out: Any) -> Any:
         and out.dtype is x.dtype  # (one object per NumPy dtype; any other: the long way)
         and x.dtype in _LOOP
         and out.shape == x.shape
-        # C-contiguous (numba's ufunc loops misplace a strided out, numba 0.68), aligned
-        # and writeable (else the general path's error message)
-        and out.flags.carray
-    ):  # exactly what the general path does in these cases, so out= costs no more
-        if x.size <= TINY:  # overlap included: the ufunc handles it
-            return (_UFUNC[index] or kernel("ufunc", function))(x, out)
-        if (
-            x.ndim == 1
-            and x.flags.c_contiguous
-            # two arrays that own their memory cannot overlap (and this costs a
-            # tenth of may_share_memory's look at the bounds)
-            and (
-                (x is not out and x.base is None and out.base is None)
-                or not np.may_share_memory(x, out)
-            )
-        ):
-            loop = _LOOP[x.dtype][index] or kernel(_KIND[x.dtype], function)
-            if x.size < SMALL:
-                loop(x, out)
-            else:
-                run(loop, x, out)
-            return out
+        and x.ndim == 1
+        and x.flags.c_contiguous
+        and out.flags.carray  # C-contiguous, aligned, writeable (else the long way's error)
+        # two arrays that own their memory cannot overlap (and this costs a
+        # tenth of may_share_memory's look at the bounds)
+        and (
+            (x is not out and x.base is None and out.base is None)
+            or not np.may_share_memory(x, out)
+        )
+    ):  # exactly what the general path does here, so out= costs no more (tiny arrays
+        # never get here: `_ndarray` gave them the ufunc)
+        loop = _LOOP[x.dtype][index] or kernel(_KIND[x.dtype], function)
+        if x.size < SMALL:
+            loop(x, out)
+        else:
+            run(loop, x, out)
+        return out
     return _evaluate_into(function, as_float_array(x), check_out(out))
 
 
