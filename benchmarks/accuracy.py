@@ -2,9 +2,9 @@
 
 - σ and its derivatives: every float32 input (σ'' and σ''' every 7th) against
   the correctly rounded truth, with SciPy and the textbook formulas beside.
-- softplus, log-sigmoid and logit: every float32 input, by their proof. The
-  fast path's plain float64 value is within a proven bound of the truth and
-  is rounded only where it lies farther than that from a float32 rounding
+- σ'', σ''', softplus, log-sigmoid and logit: every float32 input, by their
+  proof. The fast path's float64 value is within a proven bound of the truth
+  and is rounded only where it lies farther than that from a float32 rounding
   midpoint, so those results are correctly rounded; every input it flags (it
   cannot decide) is found by running the fast path over all 2^32 patterns,
   and its result (the ~100-bit path's) is checked against the truth.
@@ -20,9 +20,10 @@ of them). Run it after any kernel change and commit its output:
     python benchmarks/accuracy.py --step 64        # every 64th bit pattern, for a quick look
     python benchmarks/accuracy.py --without-sigma  # all but the first section (minutes)
 
-σ'' and σ''' are audited on every 7th of those bit patterns (their longdouble
-truth costs up to 8 times σ's, and near 0 most of σ'' needs mpmath), which
-keeps the full run near half an hour on two cores.
+In the first section σ'' and σ''' are audited on every 7th of those bit
+patterns (their longdouble truth costs up to 8 times σ's, and near 0 most of
+σ'' needs mpmath), which keeps the full run near half an hour on two cores;
+the second section covers all 2^32 of theirs through the fast path's flags.
 
 The truth is the tests' oracle (`tests/oracle.py`): the function in longdouble rounded to
 float32, with mpmath wherever that value is too near a rounding midpoint.
@@ -98,6 +99,8 @@ TIE_BAND = 2.0**-120
 
 # float32 functions audited through their fast path's flags: (its kernel, applied to -x?).
 F32_BY_FLAGS = {
+    "sigmoid_derivative2": ("sigmoid_derivative2_f32_fast", False),
+    "sigmoid_derivative3": ("sigmoid_derivative3_f32_fast", False),
     "softplus": ("softplus_f32_fast", False),
     "log_sigmoid": ("softplus_f32_fast", True),
     "logit": ("logit_f32_fast", False),
@@ -294,7 +297,23 @@ def sigma_section(audit: AuditResult, step: int, seconds: float) -> str:
     return "\n".join(lines) + "\n"
 
 
-FLAGS_HEADING = "## float32 softplus, log-sigmoid and logit, all 2^32 inputs"
+FLAGS_HEADING = "## float32 σ'', σ''', softplus, log-sigmoid and logit, all 2^32 inputs"
+# That section's heading before σ'' and σ''' joined it (for --without-sigma on
+# an older docs/accuracy.md).
+OLD_FLAGS_HEADING = "## float32 softplus, log-sigmoid and logit, all 2^32 inputs"
+
+
+def sigma2_tiny_truth(x: np.ndarray) -> np.ndarray:
+    """The correctly rounded float32 σ''(x) for |x| < `TIE_BAND`, without mpmath.
+
+    σ''(x) = -x/8 + x³/24 - ...: there x/8 (exact in float64) lies at least
+    2^-24 of itself from any float32 rounding midpoint unless it is one, and
+    x³/24 is below 2^-240 of it. So the truth is x/8 moved toward 0 by far
+    less than that distance (2^-40 of itself), rounded once; the sign is -x's.
+    """
+    q = np.abs(x.astype(np.float64)) / 8 * (1 - 2.0**-40)
+    truth: np.ndarray = np.copysign(q.astype(np.float32), -x)
+    return truth
 
 
 def flagged_inputs(kernel: str, negate: bool, top: int) -> np.ndarray:
@@ -329,12 +348,15 @@ def flags_section() -> list[str]:
     lines = [
         FLAGS_HEADING,
         "",
-        "The fast path evaluates in plain float64 within a proven bound of the truth and",
+        "The fast path evaluates in float64 within a proven bound of the truth and",
         "rounds where that value lies farther than the bound from a float32 rounding midpoint:",
         "those results are correctly rounded. The rest it flags, and they take the ~100-bit",
         "path; here are all the flagged inputs, found by running the fast path over every bit",
         "pattern (logit: every p in [0, 1]), each result against the correctly rounded value,",
-        "and, for comparison, the float64 function's result rounded once.",
+        "and, for comparison, the float64 function's result rounded once. σ'' flags every",
+        "|x| < 2^-120, where its truth is -x/8 with ties toward 0 (`sigma2_tiny_truth`); the",
+        "rest, as every other flagged input, are checked against the tests' oracle (mpmath",
+        "near a midpoint). The bounds are stated in `sigmoid/_kernels/elementwise.py`.",
         "",
         "| function | inputs | flagged | flagged, incorrectly rounded | float64 result rounded once, incorrectly rounded |",
         "|---|---|---|---|---|",
@@ -342,17 +364,21 @@ def flags_section() -> list[str]:
     for name, (kernel, negate) in tqdm(F32_BY_FLAGS.items(), desc="float32 flagged inputs"):
         top = 0x3F800001 if name == "logit" else 1 << 32
         x = flagged_inputs(kernel, negate, top)
-        want = _oracle.correctly_rounded(name, x, np.float32)
+        tiny = np.abs(x) < TIE_BAND if name == "sigmoid_derivative2" else np.zeros(x.size, bool)
+        want = np.empty_like(x)
+        want[tiny] = sigma2_tiny_truth(x[tiny])
+        want[~tiny] = _oracle.correctly_rounded(name, x[~tiny], np.float32)
         got = FUNCTIONS[name](x)
         with np.errstate(all="ignore"):
             once = FUNCTIONS[name](x.astype(np.float64)).astype(np.float32)
 
         wrong = [int(np.sum(~((y == want) | (np.isnan(y) & np.isnan(want))))) for y in (got, once)]
-        lines.append(f"| `{name}` | {top:,} | {x.size:,} | {wrong[0]} | {wrong[1]} |")
+        lines.append(f"| `{name}` | {top:,} | {x.size:,} | {wrong[0]:,} | {wrong[1]:,} |")
     return [*lines, ""]
 
 
 ROWS_HEADING = "## Every function and dtype"
+REMADE = "The sections below were remade by"
 
 
 def rows_section(rows: list[str]) -> list[str]:
@@ -396,9 +422,11 @@ def main() -> None:
     audit = None if args.without_sigma else run_float32(args.step, args.workers)
     rest = "\n".join([*flags_section(), *rows_section(other_rows())])
     if audit is None:
-        kept = path.read_text().partition(FLAGS_HEADING)[0].rstrip("\n")
+        old = path.read_text()
+        heading = FLAGS_HEADING if FLAGS_HEADING in old else OLD_FLAGS_HEADING
+        kept = old.partition(heading)[0].partition(REMADE)[0].rstrip("\n")
         first = (
-            f"{kept}\n\nThe sections below were remade by `python benchmarks/accuracy.py"
+            f"{kept}\n\n{REMADE} `python benchmarks/accuracy.py"
             f" --without-sigma` on {time.strftime('%Y-%m-%d', time.gmtime())}, sigmoid"
             f" {sg.__version__} ({_commit()}); the one above is from the last full run.\n"
         )

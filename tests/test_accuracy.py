@@ -231,6 +231,51 @@ def test_float32_logit_fast_value_is_within_its_margin() -> None:
     assert flags.mean() < 1e-5  # only near a float32 midpoint (~1e-7)
 
 
+@pytest.mark.parametrize("order", [2, 3])
+def test_float32_higher_derivatives_fast_value_is_within_its_budget(order: int) -> None:
+    """float32 σ'' and σ''' round the float64 kernels' values, which must be within their budget.
+
+    The budget in `elementwise` (1.5 units of the float64's last place, 1.1 for
+    σ'') is what the hard-value test's 32 units rest on; measured against the
+    longdouble truth on strided bit patterns and densely where the kernels
+    change branch (|x| = ln(2)/2, and |x - T1| = 1/4 for σ'''). Flagged: every
+    input with a float32 subnormal result, σ'' below 2^-120, and elsewhere only
+    the values near a float32 midpoint.
+    """
+    name, fast = {
+        2: ("sigmoid_derivative2", _kernels.sigmoid_derivative2_f32_fast),
+        3: ("sigmoid_derivative3", _kernels.sigmoid_derivative3_f32_fast),
+    }[order]
+    x = all_bit_patterns(np.float32, step=997)
+    dense = [f32_range(0.2, 0.5), f32_range(T1 - 0.3, T1 + 0.3)]
+    x = np.concatenate([x[np.isfinite(x)], *(d[::37] for d in dense), *(-d[::41] for d in dense)])
+    y, flags = fast_values_and_flags(fast, x)
+    true = _oracle.reference(name, x)
+    normal = np.abs(true) >= np.finfo(np.float64).tiny
+    units = np.abs(y[normal] - true[normal]) / np.spacing(np.abs(true[normal]).astype(np.float64))
+    assert units.max() <= (1.1 if order == 2 else 1.5), x[normal][np.argmax(units)]
+    band = (np.abs(x) > 87.0) & (np.abs(x) < 104.0)
+    tiny = np.abs(x) < 2.0**-120 if order == 2 else np.zeros(x.size, bool)
+    assert band.sum() > 1000
+    assert flags[band | tiny].all()
+    assert flags[~(band | tiny)].mean() < 1e-5  # near a float32 midpoint (~1e-7)
+
+
+def fast_values_and_flags(fast: Any, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`fast`'s float64 values and hard flags for every element of the float32 x."""
+    import numba
+
+    @numba.njit(error_model="numpy")
+    def values_and_flags(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        y = np.zeros(x.size)
+        flags = np.zeros(x.size, np.bool_)
+        for i in range(x.size):
+            y[i], flags[i] = fast(np.float64(x[i]))
+        return y, flags
+
+    return values_and_flags(x)  # type: ignore[no-any-return]
+
+
 def f64_hard_sample(name: str, n: int = 10_000) -> np.ndarray:
     """Log-uniform magnitudes 1e-300..800 of both signs, the edges, subnormals and specials."""
     rng = np.random.default_rng(20261124)

@@ -16,7 +16,7 @@ double-double, so that x + log(1 + e) is rounded once: within 1 ULP
 (measured 0.61; 0.75 for a subnormal result, which is rounded twice).
 
 float32: σ and σ' are evaluated in plain float64 (good to 12 units of its
-last place), σ'' and σ''' in the float64 kernels above (within 1 unit), and
+last place), σ'' and σ''' in the float64 kernels above (within 1.5 units), and
 rounded once; `f32_is_hard` flags the rare values (about 1 in 10^7) that lie
 too close to a float32 rounding midpoint for that to be safe, and the
 float32 subnormal results, and `sigmoid._kernels.exact` recomputes those with ~100
@@ -337,6 +337,30 @@ def sigmoid_derivative_f32_fast(x):  # type: ignore[no-untyped-def]
     return y, f32_is_hard(y, t)
 
 
+# float32 σ'' and σ''' round the float64 kernels' values, so `f32_is_hard` needs
+# their error bound: at most 1.5 units of the float64's last place for a normal
+# result, far inside `_F32_MARGIN` (32). The budget, in units u = 2^-56 of
+# relative error before the final rounding (which adds half a unit), with
+# e = e^t, t = -|x|, and the error of e taken as 1 u (`expm1_reduced` claims
+# 2^-58: a factor 4 to spare). The same error of e enters every factor, so the
+# factors' sensitivities add:
+# - e itself (the numerator's 1 + p): 1 u; for k = 0, p = e - 1 to 1 u, r = t
+#   being exact there.
+# - 1 - e for k < 0: e <= 0.71, so 1 - e >= 0.29: e / (1 - e) <= 2.45 u.
+# - (1 + e)^n: n e / (1 + e) u, at most 0.42 n u for σ'' (k < 0) and n/2 u.
+# - σ''' away from its zero (|u_T| >= 1/4, u_T = t - T1): e - c1 = c1 (e^u_T - 1),
+#   so e / |e - c1| <= 4.52 u (at u_T = 1/4); near it, the Taylor series in u_T
+#   (to 2^-62, u_T exact by Sterbenz) has three roundings of its u_T² q term, each
+#   2^-53 |u_T| / 2 <= 1 u relative: 3 u. e / (c2 - e) <= 0.37 u.
+# - the double-double products and the quotient: ~2^-100 each.
+# σ'': 1 + 2.45 + 1.25 = 4.7 u < 2^-53.7 (k = 0: under 3 u); σ''': 1 + 4.52 +
+# 0.37 + 2 = 7.9 u < 2^-53.0. A relative error ε is at most ε 2^53 units, so σ''
+# is within 0.6 + 0.5 units and σ''' within 1 + 0.5 (the float64 hard sample
+# measures 0.54 and 0.73 ULP). Every input flagged goes through the ~100-bit
+# path, and benchmarks/accuracy.py checks each of those among all 2^32 inputs
+# against the correctly rounded value: every float32 σ'' and σ''' result is
+# correctly rounded.
+#
 # σ''(x) is -x/8 near 0: a float32 subnormal for |x| < 2^-123, so hard there.
 _F32_TINY = 2.0**-120
 
