@@ -55,3 +55,70 @@ def test_gradients_are_the_kernels_derivatives() -> None:
     second = jax.vmap(jax.grad(jax.grad(PUBLIC["log_sigmoid"])))(x)
     np.testing.assert_array_equal(np.asarray(second), -PUBLIC["sigmoid_derivative"](np.asarray(x)))
     assert jax.grad(PUBLIC["sigmoid"])(40.0) == np.float32(4.248354e-18)
+
+
+def ffi_targets(function: Any, x: Any) -> list[str]:
+    """The custom-call targets in the lowered `jax.jit(function)(x)`."""
+    text = jax.jit(function).lower(x).as_text()
+    return [line for line in text.splitlines() if "custom_call" in line]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_float32_and_float64_run_as_xla_ffi_calls(dtype: str) -> None:
+    """On the CPU the kernels run as an XLA FFI call, float16 and bfloat16 in a host callback."""
+    with jax.enable_x64(dtype == "float64"):
+        x = jnp.asarray(np.linspace(-5, 5, 7, dtype=dtype))
+        for name in ("sigmoid", "logit", "log_sigmoid"):
+            calls = ffi_targets(PUBLIC[name], x)
+            assert len(calls) == 1, calls
+            assert f"sigmoid_{name}_" in calls[0], calls[0]
+            assert "callback" not in calls[0], calls[0]
+    narrow = ffi_targets(PUBLIC["sigmoid"], jnp.asarray(np.ones(3, jnp.bfloat16)))
+    assert len(narrow) == 1
+    assert "callback" in narrow[0]
+
+
+def test_ffi_call_shapes_batches_threads_and_subnormals() -> None:
+    """Every shape (0-d, empty, transposed), vmap, concurrent calls, and a subnormal result."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    f = jax.jit(PUBLIC["sigmoid_derivative"])
+    rng = np.random.default_rng(3)
+    for shape in [(), (0,), (3, 0), (5,), (2, 3, 4)]:
+        x = (rng.normal(size=shape) * 40).astype(np.float32)
+        assert np.asarray(f(jnp.asarray(x))).tobytes() == PUBLIC["sigmoid_derivative"](x).tobytes()
+    x = (rng.normal(size=(6, 50)) * 40).astype(np.float32)
+    want = PUBLIC["sigmoid_derivative"](x)
+    assert np.asarray(f(jnp.asarray(x).T)).tobytes() == want.T.copy().tobytes()
+    assert np.asarray(jax.jit(jax.vmap(f))(jnp.asarray(x))).tobytes() == want.tobytes()
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: np.asarray(f(jnp.asarray(x))), range(40)))
+    assert all(r.tobytes() == want.tobytes() for r in results)
+    tiny = np.asarray(jax.jit(PUBLIC["sigmoid"])(jnp.float32(-100.0)))
+    assert tiny == PUBLIC["sigmoid"](np.float32(-100.0))
+    assert 0 < tiny < np.finfo(np.float32).tiny  # XLA's flush-to-zero is off in the handler
+
+
+def test_without_the_ffi_the_host_callback_gives_the_same_results(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SIGMOID_JAX_FFI=0 (or a refused registration) keeps the host callback, bit-identical."""
+    from sigmoid._backends import autodiff
+
+    # A shape not traced before (jit caches traces by shape), so the choice is made again.
+    x = jnp.asarray(np.linspace(-100, 100, 211, dtype=np.float32))
+    monkeypatch.setattr(autodiff, "_FFI_TARGETS", {})
+    monkeypatch.setenv("SIGMOID_JAX_FFI", "0")
+    calls = ffi_targets(PUBLIC["softplus"], x)
+    assert len(calls) == 1
+    assert "callback" in calls[0]
+    want = PUBLIC["softplus"](np.asarray(x))
+    assert np.asarray(jax.jit(PUBLIC["softplus"])(x)).tobytes() == want.tobytes()
+    monkeypatch.setattr(autodiff, "_FFI_TARGETS", {})
+    monkeypatch.delenv("SIGMOID_JAX_FFI")
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("refused")
+
+    monkeypatch.setattr(jax.ffi, "register_ffi_target", refuse)
+    assert autodiff._ffi_target(autodiff.FAMILY["softplus"]) is None

@@ -10,6 +10,11 @@ kernels, are in `sigmoid._backends.torch_ops`). Those derivatives have rules too
 derivatives are accurate, up to the fourth derivative of σ; asking autograd
 for a fifth raises `NotImplementedError`.
 
+On JAX's CPU backend the function itself is the compiled kernels: an XLA FFI
+call for float32 and float64 (`_ffi_target`, a handler per function compiled
+by `sigmoid._kernels.loops` and registered on first use), a host callback for
+float16 and bfloat16 or where the FFI is unavailable.
+
 Nothing here imports a framework: a rule is built only for an input that is
 already a tensor of it, taking the module from ``sys.modules``.
 """
@@ -17,6 +22,7 @@ already a tensor of it, taking the module from ``sys.modules``.
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -32,6 +38,10 @@ __all__ = ["implementation"]
 
 # Built once per (name, namespace), in a plain dict keyed by strings.
 _IMPLEMENTATIONS: dict[tuple[str, str], Callable[[Any], Any]] = {}
+# The XLA FFI target of each function (None: the host callback instead), and
+# the handlers behind them, kept alive: XLA holds their raw addresses.
+_FFI_TARGETS: dict[str, str | None] = {}
+_FFI_HANDLERS: list[Any] = []
 
 
 def implementation(name: str, xp: Any) -> Callable[[Any], Any]:
@@ -80,6 +90,39 @@ def _on_host(entry: Function, x: np.ndarray) -> np.ndarray:
         dd.restore_mxcsr(mode)
 
 
+def _ffi_target(entry: Function) -> str | None:
+    """The XLA FFI target running entry's loops on the CPU, registered once; None if unavailable.
+
+    None where jax has no ``jax.ffi``, the C layout is not the one
+    `sigmoid._kernels.xla_ffi` reads, XLA refuses the handler (a new major
+    version of its FFI), or SIGMOID_JAX_FFI=0 asks for the host callback.
+    """
+    if entry.name in _FFI_TARGETS:
+        return _FFI_TARGETS[entry.name]
+    jax: Any = sys.modules["jax"]
+    target = None
+    if os.environ.get("SIGMOID_JAX_FFI", "1") != "0" and hasattr(jax, "ffi"):
+        from sigmoid._kernels import loops, xla_ffi
+
+        if xla_ffi.SUPPORTED:
+            handler = loops.build("ffi", entry)
+            # Unique to this handler: a name is bound to one address for the process.
+            name = f"sigmoid_{entry.name}_{handler.address:x}"
+            try:
+                # The CPU backend first: a registration queued before it starts
+                # is checked then, and a refused one fails the whole backend.
+                jax.devices("cpu")
+                capsule = jax.ffi.pycapsule(handler.address)
+                jax.ffi.register_ffi_target(name, capsule, platform="cpu", api_version=1)
+            except Exception:  # refused: keep the host callback
+                pass
+            else:
+                _FFI_HANDLERS.append(handler)
+                target = name
+    _FFI_TARGETS[entry.name] = target
+    return target
+
+
 def _jax_function(name: str, xp: Any) -> Callable[[Any], Any]:
     jax: Any = sys.modules["jax"]
     entry = FAMILY[name]
@@ -87,11 +130,16 @@ def _jax_function(name: str, xp: Any) -> Callable[[Any], Any]:
     on_host = functools.partial(_on_host, entry)
 
     def function(x: Any) -> Any:
-        # On the CPU backend, the compiled kernels through a host callback (the
-        # NumPy path's results, bit for bit); on GPU and TPU, the formula.
+        # On the CPU backend, the compiled kernels (the NumPy path's results,
+        # bit for bit): float32 and float64 as an XLA FFI call on XLA's own
+        # buffers, float16 and bfloat16 (or without the FFI) through a host
+        # callback; on GPU and TPU, the formula.
         if entry.kernels is not None and jax.default_backend() == "cpu":
             shape = jax.ShapeDtypeStruct(x.shape, x.dtype)
+            target = _ffi_target(entry) if x.dtype in (np.float32, np.float64) else None
             # Elementwise: a batch of inputs is just a larger array.
+            if target is not None:
+                return jax.ffi.ffi_call(target, shape, vmap_method="broadcast_all")(x)
             return jax.pure_callback(on_host, shape, x, vmap_method="expand_dims")
         return formula(x)
 

@@ -4,7 +4,9 @@
 - `log`: a vectorisable logarithm carried as a double-double.
 - `elementwise`: the scalar formulas of the family, float64 and the float32 fast path.
 - `exact`: the ~100-bit path for the rare float32 values the fast path cannot round.
-- `loops`: the loops, scalar functions and ufuncs, generated from `sigmoid._family`.
+- `loops`: the loops, scalar functions, ufuncs and XLA FFI handlers, generated from
+  `sigmoid._family`.
+- `xla_ffi`: reading XLA's FFI call frame, for the handlers JAX calls on the CPU.
 
 Importing any of these imports numba (about a second): `sigmoid._engine`
 imports `loops` on the first call that needs a kernel, never at ``import sigmoid``.

@@ -1,12 +1,14 @@
 """The compiled loops, scalar functions and ufuncs, generated from `sigmoid._family`.
 
-`build(kind, function)` compiles one of four kinds for a function of the family:
+`build(kind, function)` compiles one of five kinds for a function of the family:
 
 - ``"scalar"``: float -> float, for one Python float;
 - ``"f64"`` and ``"f32"``: a loop over contiguous 1-D arrays, ``loop(x, out)``;
 - ``"ufunc"``: a NumPy ufunc with float32 and float64 loops, for NumPy
   scalars and tiny arrays (NumPy's own broadcasting and casting in C, so a
-  call costs about what ``scipy.special.expit`` costs).
+  call costs about what ``scipy.special.expit`` costs);
+- ``"ffi"``: an XLA FFI handler (a numba ``cfunc``) running the float32 or
+  float64 loop on XLA's buffers, for JAX on the CPU (`sigmoid._kernels.xla_ffi`).
 
 Each is made by a factory whose closure holds only an int, the key: the
 function's index in `FAMILY` plus a stamp of the kernels' sources. In
@@ -56,6 +58,7 @@ from . import dd as D
 from . import elementwise as K
 from . import exact as E
 from . import log as L
+from . import xla_ffi as X
 
 __all__ = ["build"]
 
@@ -71,7 +74,7 @@ def source_stamp(paths: Sequence[Path]) -> int:
 
 
 # Everything compiled into a loop besides this file: the kernels and the table.
-_SOURCES = [Path(m.__file__ or "") for m in (D, L, K, E, sys.modules[Function.__module__])]
+_SOURCES = [Path(m.__file__ or "") for m in (D, L, K, E, X, sys.modules[Function.__module__])]
 # key = stamp * _KEYS + index
 _KEYS = 256
 _STAMP = source_stamp(_SOURCES)
@@ -180,6 +183,10 @@ def _quiet(which: int, x: Any) -> Any:
     raise NotImplementedError("only for compiled code")
 
 
+def _loop(which: int, x: Any, out: Any) -> Any:
+    raise NotImplementedError("only for compiled code")
+
+
 @overload(_value, inline="always")
 def _value_overload(which, x):  # type: ignore[no-untyped-def]
     """FAMILY[which](x) in x's precision: the float32 or the float64 scalar function."""
@@ -215,6 +222,30 @@ def _block_overload(which, x, out):  # type: ignore[no-untyped-def]
     return lambda which, x, out: block(x, out)
 
 
+@overload(_loop, inline="always")
+def _loop_overload(which, x, out):  # type: ignore[no-untyped-def]
+    """out[i] = FAMILY[which](x[i]) over contiguous 1-D arrays (float32: in blocks)."""
+    key = which.literal_value if isinstance(which, types.IntegerLiteral) else None
+    if key is None:
+        raise TypingError(f"the function key must be a compile-time constant, not {which}")
+    if x.dtype == types.float32:
+
+        def loop32(which, x, out):  # type: ignore[no-untyped-def]
+            for start in range(0, x.size, _BLOCK):
+                xs, ys = x[start : start + _BLOCK], out[start : start + _BLOCK]
+                if _block(key, xs, ys):
+                    for i in range(xs.size):
+                        ys[i] = _value(key, xs[i])
+
+        return loop32
+
+    def loop64(which, x, out):  # type: ignore[no-untyped-def]
+        for i in range(x.size):
+            out[i] = _value(key, x[i])
+
+    return loop64
+
+
 @overload(_quiet, inline="always")
 def _quiet_overload(which, x):  # type: ignore[no-untyped-def]
     """Whether no floating-point flag can have been raised for this x (see _QUIET_MIN)."""
@@ -236,23 +267,28 @@ def _scalar_source(key: int) -> Callable[[float], float]:
     return scalar
 
 
-def _f64_source(key: int) -> Callable[[Any, Any], None]:
+def _loop_source(key: int) -> Callable[[Any, Any], None]:
     def loop(x, out):  # type: ignore[no-untyped-def]
-        for i in range(x.size):
-            out[i] = _value(key, x[i])
+        _loop(key, x, out)
 
     return loop
 
 
-def _f32_source(key: int) -> Callable[[Any, Any], None]:
-    def loop(x, out):  # type: ignore[no-untyped-def]
-        for start in range(0, x.size, _BLOCK):
-            xs, ys = x[start : start + _BLOCK], out[start : start + _BLOCK]
-            if _block(key, xs, ys):
-                for i in range(xs.size):
-                    ys[i] = _value(key, xs[i])
+def _ffi_source(key: int) -> Callable[[Any], Any]:
+    def handler(frame):  # type: ignore[no-untyped-def]
+        dtype, x, out, n, error = X.frame_buffers(frame)
+        if dtype != 0:
+            mode = X.keep_subnormals()  # XLA's threads flush subnormals to 0
+            if dtype == X.F32:
+                xs, ys = X.float32_views(x, out, n)
+                _loop(key, xs, ys)
+            else:
+                xs, ys = X.float64_views(x, out, n)
+                _loop(key, xs, ys)
+            X.restore_mxcsr(mode)
+        return error
 
-    return loop
+    return handler
 
 
 def _ufunc_source(key: int) -> Callable[[Any], Any]:
@@ -267,8 +303,9 @@ def _make(kind: str, index: int, cache: bool) -> Any:
     if kind == "scalar":
         return _compile(types.float64(types.float64), cache=cache)(_scalar_source(key))
     if kind in _LOOP_SIGNATURES:
-        source = _f32_source if kind == "f32" else _f64_source
-        return _compile(_LOOP_SIGNATURES[kind], cache=cache)(source(key))
+        return _compile(_LOOP_SIGNATURES[kind], cache=cache)(_loop_source(key))
+    if kind == "ffi":
+        return numba.cfunc(X.SIGNATURE, cache=cache, error_model="numpy")(_ffi_source(key))
     if kind == "ufunc":
         signatures = [types.float32(types.float32), types.float64(types.float64)]
         owner = numba.vectorize(signatures, cache=cache)(_ufunc_source(key))
@@ -310,7 +347,7 @@ def _stop_disk_cache() -> None:
     """
     global _cache_readable
     _cache_readable = False
-    for module in (D, L, K, E):
+    for module in (D, L, K, E, X):
         for value in vars(module).values():
             cache = getattr(value, "_cache", None) if isinstance(value, Dispatcher) else None
             if cache is not None:
