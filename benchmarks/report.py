@@ -464,7 +464,7 @@ FRAMEWORKS_INTRODUCTION = [
     f"- *{ON_BACKWARD}*: t requires grad; a call sets `t.grad = None`, computes y = f(t) and runs "
     "`y.backward(g)`, g a tensor of ones made beforehand; f is `sg.sigmoid` (its backward: g · σ'(t) "
     "by our σ' kernel) or `torch.sigmoid` (its backward: g · y(1 − y)).",
-    f"- *{ON_JIT}*: `{JIT}` (on the CPU backend, our kernels in a host callback) against "
+    f"- *{ON_JIT}*: `{JIT}` (on the CPU backend, our kernels as an XLA FFI call) against "
     f"`{JAX_JIT}`, on `jax.device_put(x)`; a call waits for its result (`.block_until_ready()`); "
     "both were compiled and run once beforehand.",
     "- Their targets are at the end of the list of targets above.",
