@@ -413,3 +413,14 @@ def test_float64_hard_inputs_stay_as_audited(name: str) -> None:
     assert audited_right.sum() > 50
     assert (steps[audited_right] == 0).all(), x[audited_right & (steps != 0)][:5]
     assert (steps <= 1).all(), x[steps > 1][:5]
+
+
+def test_float64_sigma2_subnormal_ties_round_toward_zero() -> None:
+    """σ''(x) = -x/8 + x³/24 - ...: a subnormal -x/8 on a tie rounds toward 0, others to nearest."""
+    rng = np.random.default_rng(11)
+    units = np.concatenate([np.arange(1, 4096), rng.integers(1, 2**53, 4096)])  # x: units 2^-1074
+    x = units.astype(np.float64) * 5e-324
+    q, r = np.divmod(units, 8)  # x/8 = q + r/8 units of 2^-1074
+    want = -(q + (r > 4)).astype(np.float64) * 5e-324
+    got = sg.sigmoid_derivative(np.concatenate([x, -x]), order=2)
+    assert_same(got, np.concatenate([want, -want]), np.concatenate([x, -x]))

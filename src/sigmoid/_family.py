@@ -71,7 +71,8 @@ class Function:
     domain: Literal["real", "unit"] = "real"
     #: For 0 < |x| below this, the float64 kernel returns the leading term of
     #: the series at 0 exactly and loses the next one, which pulls the value
-    #: toward 0 (σ'' = -x/8 + x³/24 - ...). Exact in float64, but a narrower
+    #: toward 0 (σ'' = -x/8 + x³/24 - ...). Correctly rounded in float64 (where
+    #: -x/8 is a subnormal tie the kernel rounds toward 0), but a narrower
     #: dtype's rounding must know it: -x/8 can be a bfloat16 rounding midpoint.
     truncated_below: float = 0.0
 

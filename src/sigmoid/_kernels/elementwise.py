@@ -196,6 +196,11 @@ def sigmoid_derivative_f64(x):  # type: ignore[no-untyped-def]
     return y if x == x else x
 
 
+# Below this, σ''(x) ~ -x/8 is a float64 subnormal; 1/8 less 2^-56 (exact).
+_SUBNORMAL_SIGMA2 = 2.0**-1019
+_EIGHTH_BELOW = 0.125 - 2.0**-56
+
+
 @jit
 def sigmoid_derivative2_f64(x):  # type: ignore[no-untyped-def]
     """σ''(x) = -sign(x) e (1 - e) / (1 + e)³ in float64; NaN passes.
@@ -214,6 +219,9 @@ def sigmoid_derivative2_f64(x):  # type: ignore[no-untyped-def]
     c_hi, c_lo = _dd_times(d_hi, d_lo, d_hi, d_lo)
     c_hi, c_lo = _dd_times(c_hi, c_lo, d_hi, d_lo)
     y = _times_pow2(_quotient(n_hi, n_lo, c_hi, c_lo), k)
+    # A subnormal result: |x|/8 - |x|³/24, which the quotient's error can put on
+    # the wrong side of a tie; |x| (1/8 - 2^-56), rounded once, breaks ties toward 0.
+    y = abs(x) * _EIGHTH_BELOW if abs(x) < _SUBNORMAL_SIGMA2 else y
     y = math.copysign(y, -x)  # y >= 0 here; σ''(±0) = ∓0, as -x/8
     return y if x == x else x
 
