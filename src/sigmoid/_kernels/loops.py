@@ -225,9 +225,8 @@ def _block_overload(which, x, out):  # type: ignore[no-untyped-def]
 @overload(_loop, inline="always")
 def _loop_overload(which, x, out):  # type: ignore[no-untyped-def]
     """out[i] = FAMILY[which](x[i]) over contiguous 1-D arrays (float32: in blocks)."""
-    key = which.literal_value if isinstance(which, types.IntegerLiteral) else None
-    if key is None:
-        raise TypingError(f"the function key must be a compile-time constant, not {which}")
+    _index(which)  # (checks that it is a compile-time constant)
+    key = which.literal_value
     if x.dtype == types.float32:
 
         def loop32(which, x, out):  # type: ignore[no-untyped-def]
@@ -278,14 +277,14 @@ def _ffi_source(key: int) -> Callable[[Any], Any]:
     def handler(frame):  # type: ignore[no-untyped-def]
         dtype, x, out, n, error = X.frame_buffers(frame)
         if dtype != 0:
-            mode = X.keep_subnormals()  # XLA's threads flush subnormals to 0
+            mode = D.keep_subnormals()  # XLA's threads flush subnormals to 0
             if dtype == X.F32:
                 xs, ys = X.float32_views(x, out, n)
                 _loop(key, xs, ys)
             else:
                 xs, ys = X.float64_views(x, out, n)
                 _loop(key, xs, ys)
-            X.restore_mxcsr(mode)
+            D.restore_mxcsr(mode)
         return error
 
     return handler

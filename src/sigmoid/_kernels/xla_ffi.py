@@ -34,8 +34,6 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from . import dd as D
-
 __all__ = [
     "F32",
     "F64",
@@ -215,6 +213,3 @@ def float32_views(x, out, n):  # type: ignore[no-untyped-def]
 @_inline
 def float64_views(x, out, n):  # type: ignore[no-untyped-def]
     return numba.carray(_ptr(x), n, np.float64), numba.carray(_ptr(out), n, np.float64)
-
-
-keep_subnormals, restore_mxcsr = D.keep_subnormals, D.restore_mxcsr
