@@ -18,7 +18,8 @@ of them). Run it after any kernel change and commit its output:
 
     python benchmarks/accuracy.py                  # all 2^32 float32 inputs, both cores
     python benchmarks/accuracy.py --step 64        # every 64th bit pattern, for a quick look
-    python benchmarks/accuracy.py --without-sigma  # all but the first section (minutes)
+    python benchmarks/accuracy.py --without-sigma  # all but the first section (20 minutes)
+    python benchmarks/accuracy.py --rows-only      # the last section only (float64 changes)
 
 In the first section σ'' and σ''' are audited on every 7th of those bit
 patterns (their longdouble truth costs up to 8 times σ's, and near 0 most of
@@ -416,9 +417,20 @@ def main() -> None:
         help="remake all but the first section (σ and its derivatives, half an hour) in the "
         "existing docs/accuracy.md, after a change that leaves their float32 kernels alone",
     )
+    parser.add_argument(
+        "--rows-only",
+        action="store_true",
+        help=f"remake only the last section ({ROWS_HEADING[3:]!r}, a few minutes) in the "
+        "existing docs/accuracy.md, after a change to the float64 kernels alone",
+    )
     args = parser.parse_args()
     began = time.perf_counter()
     path = ROOT / "docs" / "accuracy.md"
+    if args.rows_only:
+        kept = path.read_text().partition(ROWS_HEADING)[0]
+        path.write_text(kept + "\n".join(rows_section(other_rows())))
+        print(path.read_text())
+        return
     audit = None if args.without_sigma else run_float32(args.step, args.workers)
     rest = "\n".join([*flags_section(), *rows_section(other_rows())])
     if audit is None:

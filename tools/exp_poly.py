@@ -3,8 +3,10 @@
     python tools/exp_poly.py exp 10     # e^r, for the float32 fast path
     python tools/exp_poly.py expm1 10   # (e^r - 1 - r) / r^2, for float64
     python tools/exp_poly.py log1p 6    # (2 atanh(s) / s - 2) / s^2 in z = s^2
+    python tools/exp_poly.py expm1_3 8  # (e^r - 1 - r - r^2/2) / r^3, for float64 sigma, sigma'
 
-The first two are fitted on |r| <= ln(2)/2, the third on 0 <= z <= 1/25
+The first two are fitted on |r| <= ln(2)/2, the fourth on |r| <= ln(2)/8
+(with 2^-40 to spare for the reduction's rounding), the third on 0 <= z <= 1/25
 (the float32 softplus path: log(1 + f) = 2 atanh(s), s = f / (2 + f), for f
 in [-1/4, 1/2], so |s| <= 1/5). Each is interpolated
 at the Chebyshev nodes of its interval in 200-bit mpmath, which is within a
@@ -31,11 +33,17 @@ def expm1_rest(r: mpmath.mpf) -> mpmath.mpf:
     return mpmath.fsum(r**n / mpmath.factorial(n + 2) for n in range(60))
 
 
+def expm1_rest3(r: mpmath.mpf) -> mpmath.mpf:
+    """(e^r - 1 - r - r^2/2) / r^3 from its series."""
+    return mpmath.fsum(r**n / mpmath.factorial(n + 3) for n in range(60))
+
+
 def atanh_rest(z: mpmath.mpf) -> mpmath.mpf:
     """(2 atanh(s) / s - 2) / s^2 = 2/3 + 2z/5 + 2z^2/7 + ..., z = s^2, from its series."""
     return mpmath.fsum(2 * z**n / (2 * n + 3) for n in range(60))
 
 
+EIGHTH_LN2 = mpmath.log(2) / 8 * (1 + mpmath.mpf(2) ** -40)
 Z_MAX = mpmath.mpf(1) / 25  # s = f / (2 + f) for f in [-1/4, 1/2]: |s| <= 1/5
 
 Function = Callable[[mpmath.mpf], mpmath.mpf]
@@ -43,6 +51,7 @@ Function = Callable[[mpmath.mpf], mpmath.mpf]
 TARGETS: dict[str, tuple[Function, tuple[mpmath.mpf, mpmath.mpf], str]] = {
     "exp": (mpmath.exp, (-HALF_LN2, HALF_LN2), "|r| <= ln(2)/2"),
     "expm1": (expm1_rest, (-HALF_LN2, HALF_LN2), "|r| <= ln(2)/2"),
+    "expm1_3": (expm1_rest3, (-EIGHTH_LN2, EIGHTH_LN2), "|r| <= ln(2)/8"),
     "log1p": (atanh_rest, (mpmath.mpf(0), Z_MAX), f"0 <= z <= {float(Z_MAX):.6g}"),
 }
 

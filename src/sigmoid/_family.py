@@ -36,7 +36,9 @@ class Kernels:
     -softplus(-x)), in every dtype.
     """
 
-    #: float64 -> float64, the float64 result.
+    #: float64 -> float64, the float64 result; with ``f64_hard``, float64 ->
+    #: (value, hard), hard where the value may not be the correctly rounded
+    #: one (then ``f32_exact``'s function decides, rounded to float64).
     f64: str
     #: float64 -> (value, hard): the float32 result's value in plain float64,
     #: and whether it may round to the wrong float32 (then the exact path decides).
@@ -46,6 +48,7 @@ class Kernels:
     #: (the float32 result is then the float64 one rounded once).
     f32_exact: str | None = None
     mirror: bool = False
+    f64_hard: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +106,7 @@ _ENTRIES = (
         A.sigmoid,
         (0.0, 1.0),
         derivative="sigmoid_derivative",
-        kernels=Kernels("sigmoid_f64", "sigmoid_f32_fast", "sigmoid_exact"),
+        kernels=Kernels("sigmoid_f64", "sigmoid_f32_fast", "sigmoid_exact", f64_hard=True),
         reference=lambda mp, x: 1 / (1 + mp.exp(-x)),
     ),
     Function(
@@ -113,7 +116,10 @@ _ENTRIES = (
         (0.0, 0.0),
         derivative="sigmoid_derivative2",
         kernels=Kernels(
-            "sigmoid_derivative_f64", "sigmoid_derivative_f32_fast", "sigmoid_derivative_exact"
+            "sigmoid_derivative_f64",
+            "sigmoid_derivative_f32_fast",
+            "sigmoid_derivative_exact",
+            f64_hard=True,
         ),
         reference=lambda mp, x: _mp_derivative(mp, x, 1),
     ),

@@ -4,15 +4,17 @@ float64: every function works from e = exp(-|x|) = 2^k (1 + p), with
 p = e^r - 1 for the reduced argument r carried as a double-double. Building
 σ, σ', ... from (k, p) instead of from a rounded e keeps the tails (σ(-720) is
 the true subnormal, σ'(40) is 4.25e-18) and avoids every cancellation of
-1 - e. σ and σ' carry e^r to about 2^-55.5 and divide once, with the exact
-remainder as a correction: measured within 0.632 ULP over 10^7 inputs
-(docs/accuracy64.md), 0.772 for a subnormal result in [2^-1023, 2^-1022), which
-is rounded twice; the error budget's worst case is about 1.1 ULP.
+1 - e. σ and σ' are correctly rounded: they carry e to 2^-65.8 (a finer
+reduction, r within ln(2)/8, and 2^(j/4) from a 4-entry table) and divide
+once, with the exact remainder as a correction, which leaves the result
+unrounded as q + c within 2^-65.8; where q + c ± 2^-65 |q| would round
+apart (about 1 input in 2,500, and every subnormal result) the kernel says
+"hard", and `sigmoid._kernels.exact` (~100 bits) decides.
 σ'' and σ''' carry p to ~2^-58 (`expm1_reduced`); σ'' takes 1 - e
 as -p itself near 0, and σ''' writes e² - 4e + 1 as (e - c1)(e - c2), with
 e - c1 from a series in x - x0 around its zeros x0, so both keep their
 relative accuracy where they vanish: within 1 ULP (measured: 0.54 and 0.73).
-softplus takes σ's e, forms 1 + e exactly and keeps log(1 + e) as a
+softplus takes e from `_expm1_parts` (~2^-56), forms 1 + e exactly and keeps log(1 + e) as a
 double-double, so that x + log(1 + e) is rounded once: within 1 ULP
 (measured 0.61; 0.75 for a subnormal result, which is rounded twice).
 
@@ -83,15 +85,10 @@ def to_f64(x, k, qh, ql):  # type: ignore[no-untyped-def]
     return y if x == x else x
 
 
-# float64 σ and σ': e = exp(-|x|) = 2^k (a + a_lo) with a + a_lo = e^r to about
-# 2^-55.5 relative (r = -|x| - k ln 2 carried as r + r_lo; e^r = 1 + r + r² Q(r)
-# with Q from `tools/exp_poly.py expm1 10`, error 2^-58.4, the rest the
-# roundings of r² Q(r): up to 2^-53.8 if all of them add up), 1 + e formed as a
-# double-double, and one division corrected by its exact remainder. The
-# float64 result is within 0.632 ULP on the 10^7 inputs of each function of
-# benchmarks/accuracy64.py (at x = -7.94744014569595; 0.5 + 2^-3, stated here
-# before, does not hold there); a subnormal result is rounded once more, at the
-# final scaling, which adds up to half a 53-bit unit: 0.772 ULP measured.
+# float64 softplus: e = exp(-|x|) = 2^k (1 + p + p_lo) with p + p_lo = e^r - 1
+# to about 2^-55.5 relative (r = -|x| - k ln 2 carried as r + r_lo; e^r =
+# 1 + r + r² Q(r) with Q from `tools/exp_poly.py expm1 10`, error 2^-58.4, the
+# rest the roundings of r² Q(r): up to 2^-53.8 if all of them add up).
 _EXPM1_Q = (
     0.5,
     0.1666666666666667,
@@ -148,14 +145,6 @@ def _one_plus_e(k, p, p_lo):  # type: ignore[no-untyped-def]
 
 
 @jit
-def _exp_parts(x):  # type: ignore[no-untyped-def]
-    """k, a, a_lo, d_hi, d_lo: exp(-|x|) = 2^k (a + a_lo) and 1 + exp(-|x|) = d_hi + d_lo."""
-    k, p, p_lo = _expm1_parts(x)
-    a, a_lo, _, _, d_hi, d_lo = _one_plus_e(k, p, p_lo)
-    return k, a, a_lo, d_hi, d_lo
-
-
-@jit
 def _quotient(n_hi, n_lo, d_hi, d_lo):  # type: ignore[no-untyped-def]
     """(n_hi + n_lo) / (d_hi + d_lo) rounded once (to ~2^-100 before rounding)."""
     inverse = 1.0 / d_hi
@@ -176,24 +165,153 @@ def _times_pow2(y, k):  # type: ignore[no-untyped-def]
     return y * pow2(k1) * pow2(k - k1)
 
 
+# float64 σ and σ' are correctly rounded: a fast path gives the result as an
+# unrounded q + c with a relative error below 2^-65.8 (the budget below), and
+# says "hard" when q + c ± 2^-65 |q| do not round alike; those inputs (about
+# 1 in 2,500 for σ, 2,800 for σ'; and the subnormal results) go through
+# `sigmoid._kernels.exact` (~100 bits), rounded once by `exact_to_f64`.
+#
+# e = exp(-|x|) = 2^m 2^(j/4) e^r: k = round(-|x| 4/ln 2) = 4m + j, r = -|x| -
+# k ln(2)/4 (Cody–Waite as above, the dropped k LN2_LO/4 below 2^-75.9), so
+# |r| <= ln(2)/8, and e^r - 1 = r + r²/2 + r³ Q(r), Q from `tools/exp_poly.py
+# expm1_3 7` with its leading 1/6 as a double-double (the rest of the fit
+# error: 2^-70.2 once times r³). r + r²/2 is exact (r² by `two_prod`), r³ is
+# carried with its rounding error, and r_lo (up to 2^-57) enters as r_lo e^r
+# ~ r_lo (1 + r + r²/2) (2^-70 dropped; without the r²/2, 2^-65). The one
+# rounding that counts is the low part's (|r³/6| <= 2^-13.2 dominates it):
+# 2^-53 of it, 2^-66.2; the r⁴ terms add 3 roundings of 2^-71.4. e^r - 1 is
+# within 2^-65.9 (absolute; e^r >= 0.917: 2^-65.8 relative; measured 2^-66.7
+# by tests/test_accuracy.py), and 2^(j/4) (a double-double to 2^-106) times
+# 1 + p as a double-double product adds 2^-100. σ = e/(1 + e) (x < 0),
+# 1/(1 + e) (x >= 0) and σ' = e/(1 + e)² carry e's relative error with a
+# factor of at most 1 (1/(1 + e), e/(1 + e), (1 - e)/(1 + e)); the division
+# by its exact remainder adds 2^-100. 2^-65 leaves a factor 1.7 to spare.
+_EXPM1_Q3 = (
+    0.16666666666666666,
+    0.041666666666666664,
+    0.008333333333335984,
+    0.0013888888888891097,
+    0.00019841269664774272,
+    2.480158715450948e-05,
+    2.7561080835684734e-06,
+    2.756045387077054e-07,
+)
+_SIXTH_LO = 9.25185853854297e-18  # 1/6 - _EXPM1_Q3[0]
+# 2^(j/4) for j = 1, 2, 3 as double-doubles.
+_ROOT4 = (
+    (1.189207115002721, 3.982015231465646e-17),
+    (1.4142135623730951, -9.667293313452913e-17),
+    (1.681792830507429, 8.199010020581497e-17),
+)
+_LOG2E_4 = 4.0 * LOG2E
+_FAST_BOUND = 2.0**-65
+# σ(x) (σ'(x) at -|x|) is a float64 subnormal for x in (-745.2, -708.4): the fast
+# path does not see its rounding, so those are hard.
+_SUBNORMAL64_FROM = -746.0
+_SUBNORMAL64_TO = -708.0
+
+
+@jit
+def _exp_fine(x):  # type: ignore[no-untyped-def]
+    """m, a, a_lo: exp(-|x|) = 2^m (a + a_lo), a in [0.91, 1.84], relative error < 2^-65.8."""
+    t = -abs(x)
+    t = t if t > _T_MIN else _T_MIN
+    shifted = fma(t, _LOG2E_4, ROUND_SHIFTER)
+    k = shifted - ROUND_SHIFTER  # round(4 t / ln 2), one rounding
+    r_hi = fma(-k, 0.25 * LN2_HI, t)  # exact: LN2_HI has 32 bits
+    r = fma(-k, 0.25 * LN2_MID, r_hi)
+    r_lo = fma(-k, 0.25 * LN2_MID, r_hi - r)
+    # k = 4m + j, j in {0, 1, 2, 3}: m = round(k/4 - 3/8), all exact (and no
+    # float-int conversion, which AVX2 lacks for int64).
+    m = (fma(k, 0.25, -0.375) + ROUND_SHIFTER) - ROUND_SHIFTER
+    j = fma(m, -4.0, k)
+    rr, rr_lo = two_prod(r, r)
+    ah, al = fast_two_sum(r, 0.5 * rr)  # r + r²/2, exactly
+    r3 = rr * r
+    r3_lo = fma(rr, r, -r3) + rr_lo * r  # r³ = r3 + r3_lo to ~2^-104
+    inner = estrin6(_EXPM1_Q3[1:], r)
+    # e^(r + r_lo) - 1 = p(r) + r_lo e^r: r_lo (<= 2^-57) times 1 + r + r²/2.
+    small = al + 0.5 * rr_lo + fma(r_lo, ah, r_lo) + r3 * _SIXTH_LO + r3_lo * _EXPM1_Q3[0]
+    lo = fma(r3, _EXPM1_Q3[0], fma(r3 * r, inner, small))
+    ph, pl = fast_two_sum(ah, lo)
+    b_hi, b_lo = fast_two_sum(1.0, ph)
+    b_lo += pl
+    th = (
+        1.0
+        if j == 0.0
+        else (_ROOT4[0][0] if j == 1.0 else (_ROOT4[1][0] if j == 2.0 else _ROOT4[2][0]))
+    )
+    tl = (
+        0.0
+        if j == 0.0
+        else (_ROOT4[0][1] if j == 1.0 else (_ROOT4[1][1] if j == 2.0 else _ROOT4[2][1]))
+    )
+    a, a_lo = _dd_times(th, tl, b_hi, b_lo)
+    return m, a, a_lo
+
+
+@jit
+def _rounded_if_safe(q, c, x, t):  # type: ignore[no-untyped-def]
+    """fl(q + c), and whether a value within `_FAST_BOUND` |q| of q + c may round otherwise.
+
+    t as for `f32_is_hard`: a subnormal result is hard. NaN is not.
+    """
+    margin = _FAST_BOUND * abs(q)
+    hard = (q + (c + margin)) != (q + (c - margin))
+    hard |= (t > _SUBNORMAL64_FROM) & (t < _SUBNORMAL64_TO)
+    return q + c, hard & (x == x)
+
+
+@jit
+def _quotient_parts(n_hi, n_lo, d_hi, d_lo):  # type: ignore[no-untyped-def]
+    """(n_hi + n_lo) / (d_hi + d_lo) as q + c, unrounded (to ~2^-100)."""
+    inverse = 1.0 / d_hi
+    q = n_hi * inverse
+    remainder = fma(-q, d_hi, n_hi) + fma(-q, d_lo, n_lo)
+    return q, remainder * inverse
+
+
+@jit
+def _fine_one_plus_e(x):  # type: ignore[no-untyped-def]
+    """m, a, a_lo, d_hi, d_lo: exp(-|x|) = 2^m (a + a_lo), 1 + exp(-|x|) = d_hi + d_lo."""
+    m, a, a_lo = _exp_fine(x)
+    s = pow2(m if m > _K_FLOOR else _K_FLOOR)
+    d_hi, d_lo = fast_two_sum(1.0, s * a)
+    return m, a, a_lo, d_hi, d_lo + s * a_lo
+
+
+@jit
+def sigmoid_parts(x):  # type: ignore[no-untyped-def]
+    """m, q, c: σ(x) = 2^m (q + c) unrounded, within 2^-65.8 relative (m = 0 for x >= 0)."""
+    m, a, a_lo, d_hi, d_lo = _fine_one_plus_e(x)
+    neg = x < 0.0
+    q, c = _quotient_parts(a if neg else 1.0, a_lo if neg else 0.0, d_hi, d_lo)
+    return (m if neg else 0.0), q, c
+
+
 @jit
 def sigmoid_f64(x):  # type: ignore[no-untyped-def]
-    """σ(x) in float64: 1/(1 + e) for x >= 0, 2^k (a + a_lo)/(1 + e) for x < 0; NaN passes."""
-    k, a, a_lo, d_hi, d_lo = _exp_parts(x)
-    neg = x < 0.0
-    y = _quotient(a if neg else 1.0, a_lo if neg else 0.0, d_hi, d_lo)
-    y = _times_pow2(y, k) if neg else y
-    return y if x == x else x
+    """σ(x) in float64 as (value, hard): 1/(1 + e) for x >= 0, e/(1 + e) below; NaN passes."""
+    m, q, c = sigmoid_parts(x)
+    y, hard = _rounded_if_safe(q, c, x, x)
+    return (_times_pow2(y, m) if x == x else x), hard
+
+
+@jit
+def sigmoid_derivative_parts(x):  # type: ignore[no-untyped-def]
+    """m, q, c: σ'(x) = e / (1 + e)² = 2^m (q + c) unrounded, within 2^-65.8 relative."""
+    m, a, a_lo, d_hi, d_lo = _fine_one_plus_e(x)
+    s_hi, s_lo = two_prod(d_hi, d_hi)
+    q, c = _quotient_parts(a, a_lo, s_hi, fma(2.0 * d_hi, d_lo, s_lo))
+    return m, q, c
 
 
 @jit
 def sigmoid_derivative_f64(x):  # type: ignore[no-untyped-def]
-    """σ'(x) = e / (1 + e)² in float64, never through a rounded σ; NaN passes."""
-    k, a, a_lo, d_hi, d_lo = _exp_parts(x)
-    s_hi, s_lo = two_prod(d_hi, d_hi)
-    y = _quotient(a, a_lo, s_hi, fma(2.0 * d_hi, d_lo, s_lo))
-    y = _times_pow2(y, k)
-    return y if x == x else x
+    """σ'(x) in float64 as (value, hard), never through a rounded σ; NaN passes."""
+    m, q, c = sigmoid_derivative_parts(x)
+    y, hard = _rounded_if_safe(q, c, x, -abs(x))
+    return (_times_pow2(y, m) if x == x else x), hard
 
 
 # Below this, σ''(x) ~ -x/8 is a float64 subnormal; 1/8 less 2^-56 (exact).

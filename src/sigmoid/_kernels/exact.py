@@ -53,6 +53,25 @@ def exact_to_f32(x, k, qh, ql, sign):  # type: ignore[no-untyped-def]
 
 
 @jit
+def exact_to_f64(x, k, qh, ql, sign):  # type: ignore[no-untyped-def]
+    """Correctly rounded float64 of sign * 2^k (qh + ql) from a ~100-bit value.
+
+    (qh, ql) is normalised (qh = fl(qh + ql)), so a normal result is 2^k qh.
+    A subnormal one is rounded once, by `scale`; where qh lies exactly on a
+    midpoint of the subnormal grid, ql says which side the value is on, as in
+    `round_dd_to_f32`.
+    """
+    y = scale(qh, k)
+    back = scale(y, -k) if y != 0.0 else 0.0  # exact: scaling a subnormal up
+    d = qh - back
+    other = scale(back + 2.0 * d, k)
+    tie = d != 0.0 and scale(other, -k) == back + 2.0 * d
+    if tie and ql != 0.0 and (ql > 0.0) == (d > 0.0):
+        y = other
+    return sign * y if x == x else x
+
+
+@jit
 def exact_parts(x):  # type: ignore[no-untyped-def]
     """~100-bit pieces for the rare path: e = 2^k m, m = 1 + p, and d = 1 + e."""
     t = -abs(x) if x == x else 0.0
