@@ -222,10 +222,22 @@ def dd_div(ah, al, bh, bl):  # type: ignore[no-untyped-def]
     return dd_add(qh, ql, q3, 0.0)
 
 
+# Adding and subtracting 1.5 * 2^52 rounds a float64 of magnitude < 2^51 to the
+# nearest whole number with two additions, which vectorise (no call to rint).
+ROUND_SHIFTER = 6755399441055744.0
+# k + _POW2_SHIFTER holds k + 1023 in its low bits (the shifter's low 51 bits
+# are 0, and its 2^51 bit is dropped by the shift).
+_POW2_SHIFTER = ROUND_SHIFTER + 1023.0
+
+
 @jit
 def pow2(k):  # type: ignore[no-untyped-def]
-    """2.0**k for a whole float k in [-1022, 1023], built from the exponent bits."""
-    return from_bits((numba.int64(k) + 1023) << 52)
+    """2.0**k for a whole float k in [-1022, 1023], built from the exponent bits.
+
+    One addition and one shift: no float-to-int conversion, which AVX2 lacks
+    for vectors of int64 (LLVM then takes the vector apart, lane by lane).
+    """
+    return from_bits(to_bits(k + _POW2_SHIFTER) << 52)
 
 
 @jit
@@ -235,7 +247,7 @@ def scale(y, k):  # type: ignore[no-untyped-def]
     Two steps: the first product stays normal (exact), so a subnormal result
     is rounded only by the second.
     """
-    ka = numba.float64(numba.int64(k * 0.5))
+    ka = (k * 0.5 + ROUND_SHIFTER) - ROUND_SHIFTER  # a whole number next to k/2
     return y * pow2(ka) * pow2(k - ka)
 
 
@@ -245,9 +257,6 @@ LN2_HI = 0.6931471803691238
 LN2_MID = 1.9082149292705877e-10
 LN2_LO = 1.1612227229362532e-26
 LOG2E = 1.4426950408889634
-# Adding and subtracting 1.5 * 2^52 rounds a float64 of magnitude < 2^51 to the
-# nearest whole number with two additions, which vectorise (no call to rint).
-ROUND_SHIFTER = 6755399441055744.0
 
 
 @jit

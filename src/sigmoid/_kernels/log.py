@@ -9,7 +9,18 @@ so the only rounding that matters is the last addition."""
 
 from __future__ import annotations
 
-from .dd import LN2_HI, LN2_MID, estrin10, fast_two_sum, fma, from_bits, jit, pow2, to_bits
+from .dd import (
+    LN2_HI,
+    LN2_MID,
+    ROUND_SHIFTER,
+    estrin10,
+    fast_two_sum,
+    fma,
+    from_bits,
+    jit,
+    pow2,
+    to_bits,
+)
 
 # 2 atanh(s) = 2s + 2s³/3 + ... : the terms after 2s, 2s^(2n+1)/(2n+1) for
 # n = 1..11, by Estrin's scheme in z = s²; the first one left out is below
@@ -18,6 +29,8 @@ _ATANH = tuple(2.0 / (2 * n + 1) for n in range(1, 12))
 _SQRT2 = 1.4142135623730951
 _EXPONENT_BITS = 0x7FF0000000000000
 _ONE_BITS = 0x3FF0000000000000
+_SHIFTER_BITS = 0x4338000000000000  # 1.5 * 2^52
+_UNBIAS = ROUND_SHIFTER + 1023.0
 _TINY = 2.0**-1000  # below this, scale by 2^200 first so that f is normal
 _UP = 2.0**200
 
@@ -26,8 +39,10 @@ _UP = 2.0**200
 def exponent_and_fraction(v):  # type: ignore[no-untyped-def]
     """e, f with v = 2^e f, f in [1, 2), for a normal v > 0 (e as a float)."""
     bits = to_bits(v)
-    e = float(((bits & _EXPONENT_BITS) >> 52) - 1023)
-    return e, from_bits((bits & ~_EXPONENT_BITS) | _ONE_BITS)
+    # The biased exponent placed in the low bits of 1.5 * 2^52 (whose low 51
+    # bits are 0): no int-to-float conversion, which AVX2 lacks for int64.
+    biased = from_bits(((bits & _EXPONENT_BITS) >> 52) | _SHIFTER_BITS)
+    return biased - _UNBIAS, from_bits((bits & ~_EXPONENT_BITS) | _ONE_BITS)
 
 
 @jit
