@@ -143,6 +143,34 @@ def test_a_second_process_compiles_nothing(tmp_path: Path) -> None:
     assert files() == stored
 
 
+_LOOP_RESULTS = (
+    "import sys, numpy as np, sigmoid as sg; x = np.zeros(5000); "
+    "print(' '.join(repr(float(getattr(sg, n)(x)[0])) for n in sys.argv[1:]))"
+)
+
+
+def test_loops_cached_by_two_processes_keep_their_own_code(tmp_path: Path) -> None:
+    """Two loops, each compiled and cached by its own process, then both loaded into a third.
+
+    Generated closures of one name got the same symbol in both processes,
+    and the third ran σ's loop with σ''s code (0.25 for σ(0)).
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_")}
+    env.update(NUMBA_CACHE_DIR=str(tmp_path / "numba-cache"))
+
+    def run(*names: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-c", _LOOP_RESULTS, *names], capture_output=True, text=True, env=env
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+    assert run("sigmoid_derivative") == "0.25"
+    assert run("sigmoid") == "0.5"
+    assert run("sigmoid_derivative", "sigmoid") == "0.25 0.5"
+    assert run("sigmoid", "sigmoid_derivative") == "0.5 0.25"
+
+
 _ONE_OF_EACH = (
     "import numpy as np, sigmoid as sg; "
     "print(sg.sigmoid(1.0), sg.sigmoid(np.full(40, 1.0, np.float32))[0], "

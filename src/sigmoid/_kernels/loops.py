@@ -258,7 +258,7 @@ def _block_pass(index: int) -> Any:
             hard |= flag
         return hard
 
-    return numba.njit(error_model="numpy", nogil=True)(block)
+    return numba.njit(error_model="numpy", nogil=True)(_named(block, index))
 
 
 @overload(_block, inline="always")
@@ -355,17 +355,36 @@ def _ufunc_source(key: int) -> Callable[[Any], Any]:
     return ufunc
 
 
+def _named(function: Any, index: int) -> Any:
+    """`function` (a generated closure), its name ending in FAMILY[index]'s name.
+
+    numba names a compiled function's symbol, and its cache files, after its
+    qualified name, plus a counter of the process that compiled it. Two
+    closures of one factory would share a name, and two loops loaded from the
+    disk cache into one process, compiled by two processes that happened to
+    number them alike, would share a symbol: the second call would run the
+    first one's machine code (σ's loop giving σ'). A name per function keeps
+    every symbol and cache index apart.
+    """
+    suffix = _BY_INDEX[index].name
+    function.__name__ = f"{function.__name__}_{suffix}"
+    function.__qualname__ = f"{function.__qualname__}_{suffix}"
+    return function
+
+
 def _make(kind: str, index: int, cache: bool) -> Any:
     key = _STAMP * _KEYS + index
     if kind == "scalar":
-        return _compile(types.float64(types.float64), cache=cache)(_scalar_source(key))
+        source = _named(_scalar_source(key), index)
+        return _compile(types.float64(types.float64), cache=cache)(source)
     if kind in _LOOP_SIGNATURES:
-        return _compile(_LOOP_SIGNATURES[kind], cache=cache)(_loop_source(key))
+        return _compile(_LOOP_SIGNATURES[kind], cache=cache)(_named(_loop_source(key), index))
     if kind == "ffi":
-        return numba.cfunc(X.SIGNATURE, cache=cache, error_model="numpy")(_ffi_source(key))
+        source = _named(_ffi_source(key), index)
+        return numba.cfunc(X.SIGNATURE, cache=cache, error_model="numpy")(source)
     if kind == "ufunc":
         signatures = [types.float32(types.float32), types.float64(types.float64)]
-        owner = numba.vectorize(signatures, cache=cache)(_ufunc_source(key))
+        owner = numba.vectorize(signatures, cache=cache)(_named(_ufunc_source(key), index))
         _UFUNC_OWNERS.append(owner)
         return owner.ufunc
     raise ValueError(f"unknown kind of loop: {kind!r}")
