@@ -35,7 +35,7 @@ that). The block pass is compiled on its own: inlined next to the rare path,
 its vector loop came out 15 % slower.
 
 float64 loops of the correctly rounded functions (``Kernels.f64_hard``) work
-in blocks the same way, but their hard values are about 1 in 3,000: the
+in blocks the same way, but their hard values are about 1 in 2,500: the
 vectorised pass writes NaN where the fast value is not safe, and the fix-up
 pass redoes only those elements (a NaN whose input is not NaN).
 """
@@ -134,10 +134,7 @@ def _scalars(index: int) -> tuple[Any, Any, Any, Any]:
 
     if kernels.f64_hard:
         exact64 = getattr(E, kernels.f32_exact)
-
-        @_inline
-        def f64_fast(x):  # type: ignore[no-untyped-def]
-            return f64_kernel(x)
+        f64_fast = f64_kernel
 
         @_inline
         def f64(x):  # type: ignore[no-untyped-def]
