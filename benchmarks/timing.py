@@ -132,19 +132,22 @@ print(json.dumps([imported - began, time.perf_counter() - called, numba_imported
 """
 
 
-#: `sigmoid eval 0` as installed here (SciPy present: at its first compile or
-#: cache load numba imports scipy.linalg to check for BLAS), and as if SciPy
-#: were absent (numba catches the ImportError), as after the README's install.
-#: Both read the command from sys.argv, so that main() freezes the garbage
-#: collector at exit as the installed program does (given argv, it does not).
+#: The command line on one number, as installed here. σ is correctly rounded
+#: in float64, so `sigmoid eval 0` computes it in pure Python
+#: (`sigmoid._rounded`) and loads no numba; softplus is not yet, so
+#: `-f softplus 0` loads its scalar kernel from numba's cache, with SciPy
+#: present (at its first compile or cache load numba imports scipy.linalg to
+#: check for BLAS) and as if SciPy were absent (numba catches the
+#: ImportError), as after the README's install. All read the command from
+#: sys.argv, so that main() freezes the garbage collector at exit as the
+#: installed program does (given argv, it does not).
+_WITHOUT_SCIPY = (
+    "import sys; sys.modules['scipy'] = None; from sigmoid.cli import main; sys.exit(main())"
+)
 COMMAND_LINES: dict[str, list[str]] = {
-    "with SciPy": ["-m", "sigmoid", "eval", "0"],
-    "without SciPy": [
-        "-c",
-        "import sys; sys.modules['scipy'] = None; from sigmoid.cli import main; sys.exit(main())",
-        "eval",
-        "0",
-    ],
+    "sigmoid": ["-m", "sigmoid", "eval", "0"],
+    "softplus, with SciPy": ["-m", "sigmoid", "eval", "-f", "softplus", "0"],
+    "softplus, without SciPy": ["-c", _WITHOUT_SCIPY, "eval", "-f", "softplus", "0"],
 }
 #: Warm runs of each command line, at least (cold ones: one a round).
 CLI_WARM_RUNS = 15
@@ -163,7 +166,7 @@ def _fresh_process(args: Sequence[str], cache: str) -> str:
 
 
 def _command_line(how: str, cache: str) -> float:
-    """Seconds of a whole `sigmoid eval 0` process (the CLI on one number), run as COMMAND_LINES[how]."""
+    """Seconds of a whole `sigmoid eval` process on one number, run as COMMAND_LINES[how]."""
     began = time.perf_counter()
     _fresh_process(COMMAND_LINES[how], cache)
     return time.perf_counter() - began

@@ -1537,25 +1537,53 @@ seen = {"import": sorted(sys.modules)}
 with contextlib.redirect_stdout(io.StringIO()):
     main(["--help"])
 seen["help"] = sorted(sys.modules)
+with contextlib.redirect_stdout(io.StringIO()) as out:
+    seen["code"] = main(["eval", *sys.argv[1:]])
+seen.update(out=out.getvalue(), eval=sorted(sys.modules))
+print(json.dumps(seen))
+"""
+
+
+def _loaded(*arguments: str) -> dict[str, Any]:
+    command = [sys.executable, "-c", _LOADED, *arguments]
+    result = subprocess.run(command, capture_output=True, text=True, check=True)
+    seen: dict[str, Any] = json.loads(result.stdout)
+    return seen
+
+
+@pytest.mark.parametrize(
+    ("arguments", "out"),
+    [(["0"], "0.5\n"), (["-d", "0"], "0.25\n"), (["-f", "log-sigmoid", "-d", "0"], "0.5\n")],
+)
+def test_eval_of_a_number_loads_only_what_it_needs(arguments: list[str], out: str) -> None:
+    """σ, σ' are correctly rounded in float64: a few numbers need no numba (`sigmoid._rounded`)."""
+    seen = _loaded(*arguments)
+    cli_only = [*NOT_FOR_EVAL, "sigmoid.cli._eval", "numba", "importlib.metadata", "csv"]
+    assert [name for name in cli_only if name in seen["import"]] == []
+    assert [name for name in cli_only if name in seen["help"]] == []  # names and help only
+    assert (seen["code"], seen["out"]) == (0, out)
+    not_loaded = [*NOT_FOR_EVAL, "numba", "sigmoid._kernels"]
+    assert [name for name in not_loaded if name in seen["eval"]] == []
+
+
+_BUILT = """
+import contextlib, io, json, sys
+from sigmoid.cli import main
 from sigmoid._kernels import loops
 built = []
 build = loops.build
 loops.build = lambda kind, function: built.append([kind, function.name]) or build(kind, function)
 with contextlib.redirect_stdout(io.StringIO()) as out:
-    seen["code"] = main(["eval", "0"])
-seen.update(out=out.getvalue(), eval=sorted(sys.modules), built=built)
-print(json.dumps(seen))
+    code = main(["eval", *sys.argv[1:]])
+print(json.dumps({"code": code, "out": out.getvalue(), "built": built}))
 """
 
 
-def test_eval_of_a_number_loads_only_what_it_needs() -> None:
-    result = subprocess.run(
-        [sys.executable, "-c", _LOADED], capture_output=True, text=True, check=True
-    )
+def test_eval_of_a_number_without_a_correctly_rounded_twin_loads_one_kernel() -> None:
+    command = [sys.executable, "-c", _BUILT, "-f", "softplus", "0"]  # not yet rounded in float64
+    result = subprocess.run(command, capture_output=True, text=True, check=True)
     seen = json.loads(result.stdout)
-    cli_only = [*NOT_FOR_EVAL, "sigmoid.cli._eval", "numba", "importlib.metadata", "csv"]
-    assert [name for name in cli_only if name in seen["import"]] == []
-    assert [name for name in cli_only if name in seen["help"]] == []  # names and help only
-    assert (seen["code"], seen["out"]) == (0, "0.5\n")
-    assert [name for name in NOT_FOR_EVAL if name in seen["eval"]] == []
-    assert seen["built"] == [["scalar", "sigmoid"]]  # one compiled kernel, not a ufunc
+    assert (seen["code"], seen["out"]) == (0, "0.6931471805599453\n")
+    assert seen["built"] == [
+        ["scalar", "softplus"]
+    ]  # one compiled kernel, not a ufunc  # one compiled kernel, not a ufunc

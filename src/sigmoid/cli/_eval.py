@@ -11,23 +11,32 @@ column, named like ``sigmoid(score)`` unless ``--name`` says otherwise.
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
-from sigmoid import _api, activations
+from sigmoid import _api, _rounded, activations
 from sigmoid._engine import TINY
+from sigmoid._family import FAMILY
 from sigmoid._validate import as_float_array
 from sigmoid.cli import _io
 from sigmoid.cli._common import CliError, ExitCode, check_input_file
 from sigmoid.cli._io import ArrayFunction
 from sigmoid.cli._text import decoded_lines
 
-__all__ = ["add_eval_arguments", "canonical_name", "function_names", "resolve", "run_eval"]
+__all__ = [
+    "add_eval_arguments",
+    "canonical_name",
+    "correctly_rounded_twin",
+    "function_names",
+    "resolve",
+    "run_eval",
+]
 
 DEFAULT_CHUNK_SIZE = 1 << 20
 
@@ -78,6 +87,24 @@ def resolve(name: str, derivative: bool) -> ArrayFunction:
         act = activations.ACTIVATIONS[key]
         function, slope = act.function, act.derivative
     return slope if derivative else function
+
+
+def correctly_rounded_twin(name: str, derivative: bool) -> Callable[[float], float] | None:
+    """The function called `name` (or its derivative) as `sigmoid._rounded` computes it.
+
+    Only where the family's float64 kernel is correctly rounded, so that the
+    two give the same values (None elsewhere): then a few numbers need no
+    numba, which takes about a second to load the kernel from its cache.
+    """
+    function = FAMILY.get(canonical_name(name))
+    flip = False
+    if function is not None and derivative:
+        flip = function.flip  # d/dx log σ(x) = σ(-x)
+        function = FAMILY[function.derivative] if function.derivative else None
+    if function is None or not _rounded.kernel_is_exact(function):
+        return None
+    rounded = functools.partial(_rounded.correctly_rounded, function)
+    return (lambda x: rounded(-x)) if flip else rounded
 
 
 def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
@@ -160,16 +187,19 @@ def _check_arguments(args: argparse.Namespace, kind: Source) -> None:
         raise CliError(problem, ExitCode.USAGE)
 
 
-def _evaluate(function: ArrayFunction, x: np.ndarray) -> np.ndarray:
+def _evaluate(
+    function: ArrayFunction, x: np.ndarray, twin: Callable[[float], float] | None = None
+) -> np.ndarray:
     """function(x) for float64 `x`; a few numbers go one by one, as Python floats.
 
-    The engine takes arrays of at most `TINY` numbers through the family's
-    NumPy ufuncs, a Python float through its compiled scalar function: the
-    same values, but the scalar function loads from numba's cache in a
-    fraction of the ufunc's time, which is most of ``sigmoid eval 0``.
+    At most `TINY` numbers go to `twin` (`correctly_rounded_twin`, no numba,
+    the same values) if there is one, else to `function` one Python float at a
+    time: the engine takes a Python float through the compiled scalar
+    function, which loads from numba's cache in a fraction of the ufunc's time.
     """
     if x.size <= TINY:
-        return np.array([function(value) for value in x.tolist()], dtype=np.float64)
+        one = twin or function
+        return np.array([one(value) for value in x.tolist()], dtype=np.float64)
     return np.asarray(function(x))
 
 
@@ -217,6 +247,7 @@ def run_eval(args: argparse.Namespace) -> int:
     kind = _source_kind(args)
     _check_arguments(args, kind)
     function = resolve(args.function, args.derivative)
+    twin = correctly_rounded_twin(args.function, args.derivative)
     name = canonical_name(args.function)
     label = f"{name}'" if args.derivative else name
     source = None if args.input is None else Path(args.input)
@@ -229,6 +260,6 @@ def run_eval(args: argparse.Namespace) -> int:
         return ExitCode.OK
     with ExitStack() as stack:
         chunks, header = _read(args, kind, source, label, stack)
-        evaluated = ((x, _evaluate(function, x), rows) for x, rows in chunks)
+        evaluated = ((x, _evaluate(function, x, twin), rows) for x, rows in chunks)
         _io.write_results(evaluated, output, header=header, csv_input=kind == "csv")
     return ExitCode.OK
