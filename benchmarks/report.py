@@ -310,6 +310,12 @@ def targets(results: Results) -> list[str]:
     return lines
 
 
+def commit() -> str:
+    """The checkout's commit, ``-dirty`` if it has changes."""
+    git = ["git", "-C", str(ROOT), "describe", "--always", "--dirty"]
+    return subprocess.run(git, capture_output=True, text=True).stdout.strip() or "no git"
+
+
 def header(
     sizes: Sequence[Size], repeats: Mapping[Size, int], budget: float, command: str
 ) -> list[str]:
@@ -319,10 +325,8 @@ def header(
     model = fields.get("model name\t", platform.processor()).strip()
     flags = fields.get("flags\t\t", "").split()
     simd = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "no AVX2"
-    git = ["git", "-C", str(ROOT), "describe", "--always", "--dirty"]
-    commit = subprocess.run(git, capture_output=True, text=True).stdout.strip() or "no git"
     versions = [
-        f"sigmoid {sg.__version__} ({commit})",
+        f"sigmoid {sg.__version__} ({commit()})",
         f"numpy {np.__version__}",
         f"numba {numba.__version__}",
     ]
