@@ -1553,7 +1553,12 @@ def _loaded(*arguments: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize(
     ("arguments", "out"),
-    [(["0"], "0.5\n"), (["-d", "0"], "0.25\n"), (["-f", "log-sigmoid", "-d", "0"], "0.5\n")],
+    [
+        (["0"], "0.5\n"),
+        (["-d", "0"], "0.25\n"),
+        (["-f", "log-sigmoid", "-d", "0"], "0.5\n"),  # σ(-x)
+        (["-f", "softplus", "-d", "--", "-3e2"], "5.148200222412013e-131\n"),  # σ(x)
+    ],
 )
 def test_eval_of_a_number_loads_only_what_it_needs(arguments: list[str], out: str) -> None:
     """σ, σ' are correctly rounded in float64: a few numbers need no numba (`sigmoid._rounded`)."""
