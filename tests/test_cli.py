@@ -46,6 +46,13 @@ from sigmoid.cli import _eval as _cli_eval
 from sigmoid.cli import _io as _cli_io
 
 
+def calls_instead(monkeypatch: pytest.MonkeyPatch, resolve: Any) -> None:
+    """Make ``sigmoid eval`` use ``resolve(name, derivative)``'s function for every number,
+    a few too (they would otherwise go to `sigmoid._rounded`: no correctly rounded twin)."""
+    monkeypatch.setattr(_cli_eval, "resolve", resolve)
+    monkeypatch.setattr(_cli_eval, "correctly_rounded_twin", lambda name, derivative: None)
+
+
 @pytest.fixture
 def run(capsys: pytest.CaptureFixture[str]) -> Any:
     def run(*argv: str) -> Result:
@@ -133,7 +140,7 @@ def test_interrupt_exits_with_130(run: Any, monkeypatch: pytest.MonkeyPatch) -> 
     def interrupted(*args: Any) -> int:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(_cli_eval, "resolve", interrupted)
+    calls_instead(monkeypatch, interrupted)
     assert_user_error(run("eval", "1"), ExitCode.INTERRUPTED, "interrupted")
 
 
@@ -508,7 +515,7 @@ def test_failure_in_a_large_npy_prints_nothing(
             raise KeyboardInterrupt
         return sg.sigmoid(x)
 
-    monkeypatch.setattr(_cli_eval, "resolve", lambda name, derivative: failing)
+    calls_instead(monkeypatch, lambda name, derivative: failing)
     result = run("eval", "-i", str(source), "--chunk-size", "10")
     assert_user_error(result, ExitCode.INTERRUPTED, "interrupted")
     assert result.out == ""
@@ -628,7 +635,7 @@ def test_failure_midway_through_npy_leaves_no_partial_file(
             raise OSError(28, "No space left on device")
         return sg.sigmoid(x)
 
-    monkeypatch.setattr(_cli_eval, "resolve", lambda name, derivative: failing)
+    calls_instead(monkeypatch, lambda name, derivative: failing)
     result = run("eval", "-i", str(source), "-o", str(target), "--chunk-size", "10")
     assert_user_error(result, ExitCode.IO_ERROR, "No space left on device")
     assert files_in(tmp_path) == ["in.npy"]
@@ -1003,7 +1010,7 @@ def test_output_is_invisible_until_complete(
         seen.append((temporaries, old))
         return sg.sigmoid(values)
 
-    monkeypatch.setattr(_cli_eval, "resolve", lambda name, derivative: watched)
+    calls_instead(monkeypatch, lambda name, derivative: watched)
     result = run("eval", "-i", str(source), "-o", str(target), "--chunk-size", "7")
     assert (result.code, result.err) == (ExitCode.OK, "")
     assert [old for _, old in seen] == ["old results\n" if replacing else ""] * len(seen)
@@ -1047,7 +1054,7 @@ def test_the_named_temporary_is_locked_while_written(
                     locked.append(False)
         return sg.sigmoid(values)
 
-    monkeypatch.setattr(_cli_eval, "resolve", lambda name, derivative: watched)
+    calls_instead(monkeypatch, lambda name, derivative: watched)
     assert run("eval", "-i", str(source), "-o", str(target), "--chunk-size", "10").code == 0
     assert locked == [True, True, True]  # the three chunks: held by its writer all along
     assert files_in(tmp_path) == ["in.npy", "out.npy"]
@@ -1067,7 +1074,7 @@ def test_sigterm_is_handled_like_ctrl_c(
             terminate()
         return sg.sigmoid(x)
 
-    monkeypatch.setattr(_cli_eval, "resolve", lambda name, derivative: terminated)
+    calls_instead(monkeypatch, lambda name, derivative: terminated)
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
     result = run("eval", "-i", str(source), "-o", str(target), "--chunk-size", "10")
     assert_user_error(result, ExitCode(TERMINATED), "terminated")
@@ -1089,7 +1096,7 @@ def test_a_sigterm_handler_of_the_caller_is_left_alone(
     def own(signum: int, frame: Any) -> None:
         pass
 
-    monkeypatch.setattr(_cli_eval, "resolve", lambda name, derivative: watched)
+    calls_instead(monkeypatch, lambda name, derivative: watched)
     assert run("eval", "0").code == ExitCode.OK
     for handler in (signal.SIG_IGN, own):  # nohup's, or a program calling main()
         previous = signal.signal(signal.SIGTERM, handler)
