@@ -101,9 +101,8 @@ def sigmoid_derivative(x: Any, /, *, order: int = 1, out: Any = None) -> Any:
     σ'(x) = e^(-|x|) / (1 + e^(-|x|))², which keeps its value in the tails
     where the textbook σ(x)(1 - σ(x)) rounds to 0 (x > 17.3 in float32,
     x > 37.4 in float64). Every order is correctly rounded in float16,
-    bfloat16 and float32; in float64 order 1 is correctly rounded too, and
-    orders 2 and 3 are within 1 ULP, also next to their
-    zeros (σ''(0) = 0, σ'''(±1.3170) = 0). σ'' is odd down to the sign of
+    bfloat16, float32 and float64, also next to the zeros of orders 2 and 3
+    (σ''(0) = 0, σ'''(±1.3170) = 0). σ'' is odd down to the sign of
     zero: σ''(+0.0) is -0.0 and σ''(-0.0) is +0.0, as -x/8 would give.
 
     Parameters

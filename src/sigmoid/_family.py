@@ -130,7 +130,10 @@ _ENTRIES = (
         (0.0, 0.0),
         derivative="sigmoid_derivative3",
         kernels=Kernels(
-            "sigmoid_derivative2_f64", "sigmoid_derivative2_f32_fast", "sigmoid_derivative2_exact"
+            "sigmoid_derivative2_f64",
+            "sigmoid_derivative2_f32_fast",
+            "sigmoid_derivative2_exact",
+            f64_hard=True,
         ),
         reference=lambda mp, x: _mp_derivative(mp, x, 2),
         truncated_below=2.0**-28,  # x³/24 is under 2^-56 x/8 there
@@ -142,7 +145,10 @@ _ENTRIES = (
         (0.0, 0.0),
         derivative="sigmoid_derivative4",
         kernels=Kernels(
-            "sigmoid_derivative3_f64", "sigmoid_derivative3_f32_fast", "sigmoid_derivative3_exact"
+            "sigmoid_derivative3_f64",
+            "sigmoid_derivative3_f32_fast",
+            "sigmoid_derivative3_exact",
+            f64_hard=True,
         ),
         reference=lambda mp, x: _mp_derivative(mp, x, 3),
     ),

@@ -4,22 +4,23 @@ float64: every function works from e = exp(-|x|) = 2^k (1 + p), with
 p = e^r - 1 for the reduced argument r carried as a double-double. Building
 σ, σ', ... from (k, p) instead of from a rounded e keeps the tails (σ(-720) is
 the true subnormal, σ'(40) is 4.25e-18) and avoids every cancellation of
-1 - e. σ and σ' are correctly rounded: they carry e to 2^-65.8 (a finer
-reduction, r within ln(2)/8, and 2^(j/4) from a 4-entry table) and divide
-once, with the exact remainder as a correction, which leaves the result
-unrounded as q + c within 2^-65.8; where q + c ± 2^-65 |q| would round
-apart (about 1 input in 2,500, and every subnormal result) the kernel says
-"hard", and `sigmoid._kernels.exact` (~100 bits) decides.
-σ'' and σ''' carry p to ~2^-58 (`expm1_reduced`); σ'' takes 1 - e
-as -p itself near 0, and σ''' writes e² - 4e + 1 as (e - c1)(e - c2), with
-e - c1 from a series in x - x0 around its zeros x0, so both keep their
-relative accuracy where they vanish: within 1 ULP (measured: 0.54 and 0.73).
+1 - e. σ and its derivatives are correctly rounded: they carry e to 2^-65.8
+(a finer reduction, r within ln(2)/8, and 2^(j/4) from a 4-entry table) and
+divide once, with the exact remainder as a correction, which leaves the
+result unrounded as q + c within a proven margin (2^-65 |q| for σ and σ';
+for σ'' and σ''', which vanish at 0 and ±1.317, a margin that depends on x);
+where q + c ± margin would round apart (about 1 input in 1,000 to 3,000, and
+every subnormal result) the kernel says "hard", and `sigmoid._kernels.exact`
+(~100 bits) decides. σ'' takes 1 - e as -p itself near 0, and σ''' writes
+e² - 4e + 1 as (e - c1)(e - c2), with e - c1 from a series in x - x0 around
+its zeros x0, so both keep their relative accuracy where they vanish.
 softplus takes e from `_expm1_parts` (~2^-56), forms 1 + e exactly and keeps log(1 + e) as a
 double-double, so that x + log(1 + e) is rounded once: within 1 ULP
 (measured 0.61; 0.75 for a subnormal result, which is rounded twice).
 
 float32: σ and σ' are evaluated in plain float64 (good to 12 units of its
-last place), σ'' and σ''' in the float64 kernels above (within 1.5 units), and
+last place), σ'' and σ''' by the float64 kernels' fast values (within
+0.5 + 2^-8 units), and
 rounded once; `f32_is_hard` flags the rare values (about 1 in 10^7) that lie
 too close to a float32 rounding midpoint for that to be safe, and the
 float32 subnormal results, and `sigmoid._kernels.exact` recomputes those with ~100
@@ -42,13 +43,11 @@ from .dd import (
     ROUND_SHIFTER,
     estrin6,
     estrin10,
-    estrin12,
     fast_two_sum,
     fma,
     from_bits,
     jit,
     pow2,
-    reduce_ln2,
     scale,
     to_bits,
     two_prod,
@@ -56,33 +55,9 @@ from .dd import (
 )
 from .log import exponent_and_fraction, log_1_2_parts, log_dd
 
-# 1/n! for n = 3..15: e^r - 1 - r - r²/2 = r³ P(r) to 2^-68 for |r| <= 0.35.
-_P = tuple(1.0 / math.factorial(n) for n in range(3, 16))
 # Below this, e^t is < 2^-1100 and every result is its limit; clamping keeps
 # k within the range `scale` handles.
 _T_MIN = -760.0
-
-
-@jit
-def expm1_reduced(t):  # type: ignore[no-untyped-def]
-    """k, p_hi, p_lo with e^t = 2^k (1 + p_hi + p_lo), relative error < 2^-58, t <= 0."""
-    t = t if t > _T_MIN else _T_MIN
-    k, rh, rl = reduce_ln2(t)
-    q = estrin12(_P, rh)
-    rr, rr_lo = two_prod(rh, rh)
-    half_h = 0.5 * rr
-    # r + r²/2 exactly as a double-double, then the small rest of the series.
-    ah, al = fast_two_sum(rh, half_h)
-    lo = al + 0.5 * rr_lo + rh * rr * q + rl * (1.0 + rh)
-    ph, pl = fast_two_sum(ah, lo)
-    return k, ph, pl
-
-
-@jit
-def to_f64(x, k, qh, ql):  # type: ignore[no-untyped-def]
-    """Round 2^k (qh + ql) to float64 (subnormals rounded once); NaN passes."""
-    y = scale(qh + ql, k)
-    return y if x == x else x
 
 
 # float64 softplus: e = exp(-|x|) = 2^k (1 + p + p_lo) with p + p_lo = e^r - 1
@@ -131,31 +106,8 @@ def _dd_times(ah, al, bh, bl):  # type: ignore[no-untyped-def]
 
 
 @jit
-def _one_plus_e(k, p, p_lo):  # type: ignore[no-untyped-def]
-    """a, a_lo, e, e_lo, d_hi, d_lo: 1 + p, e = 2^k (1 + p) and 1 + e as double-doubles.
-
-    k is clamped at -1020 for e (below, 1 + e is 1 and e only has to be tiny).
-    """
-    a, a_lo = fast_two_sum(1.0, p)
-    a_lo += p_lo
-    s = pow2(k if k > _K_FLOOR else _K_FLOOR)
-    e, e_lo = s * a, s * a_lo
-    d_hi, d_lo = fast_two_sum(1.0, e)
-    return a, a_lo, e, e_lo, d_hi, d_lo + e_lo
-
-
-@jit
-def _quotient(n_hi, n_lo, d_hi, d_lo):  # type: ignore[no-untyped-def]
-    """(n_hi + n_lo) / (d_hi + d_lo) rounded once (to ~2^-100 before rounding)."""
-    inverse = 1.0 / d_hi
-    q = n_hi * inverse
-    remainder = fma(-q, d_hi, n_hi) + fma(-q, d_lo, n_lo)
-    return fma(remainder, inverse, q)
-
-
-@jit
 def _times_pow2(y, k):  # type: ignore[no-untyped-def]
-    """y * 2^k for y in [0.25, 2) and whole k in [-1100, 0], rounded once.
+    """y * 2^k for whole k in [-1100, 0], rounded once, where y is in [0.25, 2) or y 2^k normal.
 
     `scale` does the same for any y (it halves k, so that a double-double's
     tail survives the first step too), but its float-int-float conversions
@@ -165,10 +117,12 @@ def _times_pow2(y, k):  # type: ignore[no-untyped-def]
     return y * pow2(k1) * pow2(k - k1)
 
 
-# float64 σ and σ' are correctly rounded: a fast path gives the result as an
-# unrounded q + c with a relative error below 2^-65.8 (the budget below), and
-# says "hard" when q + c ± 2^-65 |q| do not round alike; those inputs (about
-# 1 in 2,500 for σ, 2,800 for σ'; and the subnormal results) go through
+# float64 σ and its derivatives are correctly rounded: a fast path gives the
+# result as an unrounded q + c within a proven error bound (for σ and σ', 2^-65.8
+# relative, the budget below; for σ'' and σ''', at their `_parts` functions),
+# and says "hard" when q + c ± that bound with some to spare (2^-65 |q| for σ
+# and σ') do not round alike; those inputs (about 1 in 2,500 for σ, 2,800 for
+# σ', 1,000 for σ'' and σ'''; and the subnormal results) go through
 # `sigmoid._kernels.exact` (~100 bits), rounded once by `exact_to_f64`.
 #
 # e = exp(-|x|) = 2^m 2^(j/4) e^r: k = round(-|x| 4/ln 2) = 4m + j, r = -|x| -
@@ -213,7 +167,13 @@ _SUBNORMAL64_TO = -708.0
 
 @jit
 def _exp_fine(x):  # type: ignore[no-untyped-def]
-    """m, a, a_lo: exp(-|x|) = 2^m (a + a_lo), a in [0.91, 1.84], relative error < 2^-65.8."""
+    """m, j, p, p_lo: exp(-|x|) = 2^m 2^(j/4) (1 + p + p_lo), |p| <= 0.0906.
+
+    p + p_lo is e^r - 1 for r within ln(2)/8, off by 2^-65.9 at most (relative
+    to e^r, 2^-65.8); for m = 0 (k = 0, so j = 0 too: |x| <= ln(2)/8),
+    it is e^-|x| - 1 itself, off by at most 2^-53 r²/6 + 2^-59.3 r² relative
+    (the rounding of the r³ term's sum, and the polynomial's own error).
+    """
     t = -abs(x)
     t = t if t > _T_MIN else _T_MIN
     shifted = fma(t, _LOG2E_4, ROUND_SHIFTER)
@@ -233,9 +193,15 @@ def _exp_fine(x):  # type: ignore[no-untyped-def]
     # e^(r + r_lo) - 1 = p(r) + r_lo e^r: r_lo (<= 2^-57) times 1 + r + r²/2.
     small = al + 0.5 * rr_lo + fma(r_lo, ah, r_lo) + r3 * _SIXTH_LO + r3_lo * _EXPM1_Q3[0]
     lo = fma(r3, _EXPM1_Q3[0], fma(r3 * r, inner, small))
-    ph, pl = fast_two_sum(ah, lo)
-    b_hi, b_lo = fast_two_sum(1.0, ph)
-    b_lo += pl
+    p, p_lo = fast_two_sum(ah, lo)
+    return m, j, p, p_lo
+
+
+@jit
+def _fine_e(j, p, p_lo):  # type: ignore[no-untyped-def]
+    """a, a_lo = 2^(j/4) (1 + p + p_lo): exp(-|x|) = 2^m (a + a_lo), relative error < 2^-65.8."""
+    b_hi, b_lo = fast_two_sum(1.0, p)
+    b_lo += p_lo
     th = (
         1.0
         if j == 0.0
@@ -246,20 +212,24 @@ def _exp_fine(x):  # type: ignore[no-untyped-def]
         if j == 0.0
         else (_ROOT4[0][1] if j == 1.0 else (_ROOT4[1][1] if j == 2.0 else _ROOT4[2][1]))
     )
-    a, a_lo = _dd_times(th, tl, b_hi, b_lo)
-    return m, a, a_lo
+    return _dd_times(th, tl, b_hi, b_lo)
+
+
+@jit
+def _rounded_within(q, c, margin, x, t):  # type: ignore[no-untyped-def]
+    """fl(q + c), and whether a value within `margin` of q + c may round otherwise.
+
+    t as for `f32_is_hard`: a subnormal result is hard. NaN is not.
+    """
+    hard = (q + (c + margin)) != (q + (c - margin))
+    hard |= (t > _SUBNORMAL64_FROM) & (t < _SUBNORMAL64_TO)
+    return q + c, hard & (x == x)
 
 
 @jit
 def _rounded_if_safe(q, c, x, t):  # type: ignore[no-untyped-def]
-    """fl(q + c), and whether a value within `_FAST_BOUND` |q| of q + c may round otherwise.
-
-    t as for `f32_is_hard`: a subnormal result is hard. NaN is not.
-    """
-    margin = _FAST_BOUND * abs(q)
-    hard = (q + (c + margin)) != (q + (c - margin))
-    hard |= (t > _SUBNORMAL64_FROM) & (t < _SUBNORMAL64_TO)
-    return q + c, hard & (x == x)
+    """`_rounded_within` a margin of `_FAST_BOUND` |q|."""
+    return _rounded_within(q, c, _FAST_BOUND * abs(q), x, t)
 
 
 @jit
@@ -272,12 +242,23 @@ def _quotient_parts(n_hi, n_lo, d_hi, d_lo):  # type: ignore[no-untyped-def]
 
 
 @jit
-def _fine_one_plus_e(x):  # type: ignore[no-untyped-def]
-    """m, a, a_lo, d_hi, d_lo: exp(-|x|) = 2^m (a + a_lo), 1 + exp(-|x|) = d_hi + d_lo."""
-    m, a, a_lo = _exp_fine(x)
+def _one_plus(m, a, a_lo):  # type: ignore[no-untyped-def]
+    """s, d_hi, d_lo: e = 2^m (a + a_lo) ~ s (a + a_lo) and 1 + e = d_hi + d_lo.
+
+    s = 2^m, but not below 2^-1020, where e no longer changes 1 + e.
+    """
     s = pow2(m if m > _K_FLOOR else _K_FLOOR)
     d_hi, d_lo = fast_two_sum(1.0, s * a)
-    return m, a, a_lo, d_hi, d_lo + s * a_lo
+    return s, d_hi, d_lo + s * a_lo
+
+
+@jit
+def _fine_one_plus_e(x):  # type: ignore[no-untyped-def]
+    """m, a, a_lo, d_hi, d_lo: exp(-|x|) = 2^m (a + a_lo), 1 + exp(-|x|) = d_hi + d_lo."""
+    m, j, p, p_lo = _exp_fine(x)
+    a, a_lo = _fine_e(j, p, p_lo)
+    _, d_hi, d_lo = _one_plus(m, a, a_lo)
+    return m, a, a_lo, d_hi, d_lo
 
 
 @jit
@@ -317,31 +298,54 @@ def sigmoid_derivative_f64(x):  # type: ignore[no-untyped-def]
 # Below this, σ''(x) ~ -x/8 is a float64 subnormal; 1/8 less 2^-56 (exact).
 _SUBNORMAL_SIGMA2 = 2.0**-1019
 _EIGHTH_BELOW = 0.125 - 2.0**-56
+# The error budget of σ'' = e (1 - e) / (1 + e)³, in units of `_FAST_BOUND`
+# (2^-65; e is good to 2^-65.8), as the hard-value test's margin. e's error
+# enters with a factor |1 - B|, B = e/(1 - e) + 3e/(1 + e), which is at most
+# max(1, e/(1 - e) + 3e). For |x| <= ln(2)/8 (m = 0), 1 - e is -p itself, good
+# to 2^-53 r²/6 + 2^-59.3 r² relative (r = -|x|; see `_exp_fine`), and e's
+# error only enters through e and (1 + e)³, a factor of 0.5 at most: there
+# |q| (1 + 2^10.5 x²). Beyond, max(|q|, |q| e/(1 - e) + 3 |q| e) with
+# |q| e/(1 - e) = a e / (1 + e)³ (e <= 0.917: at most 13.8 |q|).
+_SIGMA2_NEAR = 2.0**10.5
+
+
+@jit
+def sigmoid_derivative2_parts(x):  # type: ignore[no-untyped-def]
+    """m, q, c, margin: |σ''(x)| = e (1 - e) / (1 + e)³ = 2^m (q + c), off by < 2^m margin."""
+    m, j, p, p_lo = _exp_fine(x)
+    a, a_lo = _fine_e(j, p, p_lo)
+    s, d_hi, d_lo = _one_plus(m, a, a_lo)
+    near0 = m == 0.0  # (then k = 0 and e = 1 + p)
+    o_hi, o_lo = fast_two_sum(1.0, -s * a)
+    o_hi = -p if near0 else o_hi
+    o_lo = -p_lo if near0 else o_lo - s * a_lo
+    n_hi, n_lo = _dd_times(a, a_lo, o_hi, o_lo)
+    c_hi, c_lo = _dd_times(d_hi, d_lo, d_hi, d_lo)
+    c_hi, c_lo = _dd_times(c_hi, c_lo, d_hi, d_lo)
+    q, c = _quotient_parts(n_hi, n_lo, c_hi, c_lo)
+    e = s * a
+    far = max(abs(q), e * (a * (1.0 / c_hi) + 3.0 * abs(q)))  # (the quotient's 1 / c_hi)
+    spread = abs(q) * (1.0 + _SIGMA2_NEAR * x * x) if near0 else far
+    return m, q, c, _FAST_BOUND * spread
 
 
 @jit
 def sigmoid_derivative2_f64(x):  # type: ignore[no-untyped-def]
-    """σ''(x) = -sign(x) e (1 - e) / (1 + e)³ in float64; NaN passes.
+    """σ''(x) = -sign(x) e (1 - e) / (1 + e)³ in float64 as (value, hard); NaN passes.
 
-    1 - e is -(p + p_lo) itself while k = 0 (|x| < 0.35), so it keeps its
-    relative accuracy as x -> 0, where σ''(x) ~ -x/8; beyond, e < 0.71 and
-    1 - e is formed exactly from e's double-double.
+    1 - e is -p itself for |x| <= ln(2)/8, so it keeps its relative accuracy
+    as x -> 0, where σ''(x) ~ -x/8; beyond, e < 0.92 and 1 - e is formed
+    exactly from e's double-double.
     """
-    k, p, p_lo = expm1_reduced(-abs(x))
-    a, a_lo, e, e_lo, d_hi, d_lo = _one_plus_e(k, p, p_lo)
-    o_hi, o_lo = fast_two_sum(1.0, -e)
-    near0 = k == 0.0
-    o_hi = -p if near0 else o_hi
-    o_lo = -p_lo if near0 else o_lo - e_lo
-    n_hi, n_lo = _dd_times(a, a_lo, o_hi, o_lo)
-    c_hi, c_lo = _dd_times(d_hi, d_lo, d_hi, d_lo)
-    c_hi, c_lo = _dd_times(c_hi, c_lo, d_hi, d_lo)
-    y = _times_pow2(_quotient(n_hi, n_lo, c_hi, c_lo), k)
+    m, q, c, margin = sigmoid_derivative2_parts(x)
+    y, hard = _rounded_within(q, c, margin, x, -abs(x))
+    y = _times_pow2(y, m)
     # A subnormal result: |x|/8 - |x|³/24, which the quotient's error can put on
     # the wrong side of a tie; |x| (1/8 - 2^-56), rounded once, breaks ties toward 0.
-    y = abs(x) * _EIGHTH_BELOW if abs(x) < _SUBNORMAL_SIGMA2 else y
+    subnormal = abs(x) < _SUBNORMAL_SIGMA2
+    y = abs(x) * _EIGHTH_BELOW if subnormal else y
     y = math.copysign(y, -x)  # y >= 0 here; σ''(±0) = ∓0, as -x/8
-    return y if x == x else x
+    return (y if x == x else x), hard & ~subnormal
 
 
 # σ''' changes sign where e² - 4e + 1 = (e - c1)(e - c2) = 0, c1 = 2 - √3 = e^T1,
@@ -349,27 +353,57 @@ def sigmoid_derivative2_f64(x):  # type: ignore[no-untyped-def]
 _C1 = (0.2679491924311227, 1.0671460244446628e-17)
 _C2 = (3.732050807568877, 1.0035084221806903e-16)
 _T1 = (-1.3169578969248168, 8.682250844852022e-17, -3.6222524942066425e-33)
-# Within this of T1, e - c1 = c1 (e^u - 1), u = t - T1, by its Taylor series
-# (13 terms: the rest is below 2^-62 relative); outside, |e - c1| > 0.05 and the
-# double-double e - c1 keeps ~2^-55.
-_NEAR_T1 = 0.25
-_EXPM1_TAYLOR = (0.5, *_P[:11])  # 1/n! for n = 2..13
+_SIXTH = (_EXPM1_Q3[0], _SIXTH_LO)  # 1/6
+# Within this of T1 (|u| < 1/8, u = t - T1 as a double-double, its first
+# difference exact by Sterbenz), e - c1 = c1 (e^u - 1) by `_expm1_near`;
+# outside, e - c1 comes from e, whose error it multiplies by e/|e - c1| <= 8.5.
+_NEAR_T1 = 0.125
+# 1/n! for n = 4..14: the series' rest is under 2^-68 of u for |u| < 1/8.
+_EXPM1_U4 = tuple(1.0 / math.factorial(n) for n in range(4, 15))
 
 
 @jit
-def sigmoid_derivative3_f64(x):  # type: ignore[no-untyped-def]
-    """σ'''(x) = e (e - c1)(e - c2) / (1 + e)⁴ in float64, exact to its zeros; NaN passes."""
-    k, p, p_lo = expm1_reduced(-abs(x))
-    a, a_lo, e, e_lo, d_hi, d_lo = _one_plus_e(k, p, p_lo)
-    # e - c1, directly and (near the zero) from u = t - T1 as a double-double.
+def _expm1_near(u_hi, u_lo):  # type: ignore[no-untyped-def]
+    """e^u - 1 for u = u_hi + u_lo (normalised, |u| < 1/8) as a double-double, to 2^-65 of u.
+
+    u + u²/2 + u³/6 are kept as double-doubles (u² and u³ from exact
+    products), the rest, u⁴ Q(u) < 2^-15.6 |u|, in plain float64: its
+    roundings, about 2^-51.4 of it, are under 2^-65 of u.
+    """
+    s_hi, s_lo = two_prod(u_hi, u_hi)
+    v_hi, v_lo = fast_two_sum(u_hi, 0.5 * s_hi)  # exact: u²/2 < u/16
+    c_hi, c_lo = two_prod(s_hi, u_hi)  # u³ = c_hi + c_lo + s_lo u + 3 u² u_lo
+    g_hi, g_lo = two_prod(c_hi, _SIXTH[0])
+    g_lo += (c_lo + s_lo * u_hi) * _SIXTH[0] + c_hi * _SIXTH[1] + 0.5 * s_hi * u_lo
+    w_hi, w_lo = fast_two_sum(v_hi, g_hi)
+    tail = s_hi * s_hi * estrin10(_EXPM1_U4, u_hi)
+    lo = v_lo + w_lo + u_lo + 0.5 * s_lo + u_hi * u_lo + g_lo + tail
+    return fast_two_sum(w_hi, lo)
+
+
+# The error budget of σ''' = e (e - c1)(e - c2) / (1 + e)⁴, in units of
+# `_FAST_BOUND` (2^-65; e is good to 2^-65.8), as the hard-value test's margin.
+# e's error enters with a factor 1 + e/(e - c1) - e/(c2 - e) - 4e/(1 + e). Near
+# T1 (e = c1 e^u: 0.23..0.31), where e - c1 comes from u instead (2^-65 of it),
+# the rest is at most 0.2: 4 |q|. Outside: for e > c1 the factor lies between
+# -1.37 and 1 + e/(e - c1); for e < c1 it is 1 - B, B = e/(c1 - e) + e/(c2 - e) +
+# 4e/(1 + e) <= e/(c1 - e) + 4.3 e. Both within 1.4 + 4.3 e + e/|e - c1|, and
+# |q| e/|e - c1| = a |e - c2| e / (1 + e)⁴.
+_SIGMA3_NEAR = 4.0
+
+
+@jit
+def sigmoid_derivative3_parts(x):  # type: ignore[no-untyped-def]
+    """m, q, c, margin: σ'''(x) = e (e - c1)(e - c2) / (1 + e)⁴ = 2^m (q + c), within 2^m margin."""
+    m, j, p, p_lo = _exp_fine(x)
+    a, a_lo = _fine_e(j, p, p_lo)
+    s, d_hi, d_lo = _one_plus(m, a, a_lo)
+    e, e_lo = s * a, s * a_lo
+    # e - c1, directly and (near the zero) as c1 (e^u - 1).
     f_hi, f_lo = two_sum(e, -_C1[0])
     f_lo += e_lo - _C1[1]
     u_hi, u_lo = fast_two_sum(-abs(x) - _T1[0], -_T1[1])  # the first difference is exact
-    u_lo -= _T1[2]
-    q = _EXPM1_TAYLOR[-1]
-    for c in _EXPM1_TAYLOR[-2::-1]:
-        q = fma(q, u_hi, c)
-    v_hi, v_lo = fast_two_sum(u_hi, fma(u_hi * u_hi, q, u_lo))
+    v_hi, v_lo = _expm1_near(u_hi, u_lo - _T1[2])
     w_hi, w_lo = _dd_times(_C1[0], _C1[1], v_hi, v_lo)
     near = abs(u_hi) < _NEAR_T1
     f_hi, f_lo = (w_hi if near else f_hi), (w_lo if near else f_lo)
@@ -379,8 +413,19 @@ def sigmoid_derivative3_f64(x):  # type: ignore[no-untyped-def]
     n_hi, n_lo = _dd_times(a, a_lo, g_hi, g_lo)
     c_hi, c_lo = _dd_times(d_hi, d_lo, d_hi, d_lo)
     c_hi, c_lo = _dd_times(c_hi, c_lo, c_hi, c_lo)
-    y = _times_pow2(_quotient(n_hi, n_lo, c_hi, c_lo), k)
-    return y if x == x else x
+    q, c = _quotient_parts(n_hi, n_lo, c_hi, c_lo)
+    far = (1.4 + 4.3 * e) * abs(q) + a * abs(h_hi) * e * (1.0 / c_hi)  # (the quotient's 1 / c_hi)
+    spread = _SIGMA3_NEAR * abs(q) if near else far
+    return m, q, c, _FAST_BOUND * spread
+
+
+@jit
+def sigmoid_derivative3_f64(x):  # type: ignore[no-untyped-def]
+    """σ'''(x) in float64 as (value, hard), with its relative accuracy at its zeros; NaN passes."""
+    m, q, c, margin = sigmoid_derivative3_parts(x)
+    y, hard = _rounded_within(q, c, margin, x, -abs(x))
+    y = _times_pow2(y, m)
+    return (y if x == x else x), hard
 
 
 # A float64 that is rounded to float32 drops 29 bits; it sits on a float32
@@ -466,29 +511,15 @@ def sigmoid_derivative_f32_fast(x):  # type: ignore[no-untyped-def]
     return y, f32_is_hard(y, t)
 
 
-# float32 σ'' and σ''' round the float64 kernels' values, so `f32_is_hard` needs
-# their error bound: at most 1.5 units of the float64's last place for a normal
-# result, far inside `_F32_MARGIN` (32). The budget, in units u = 2^-56 of
-# relative error before the final rounding (which adds half a unit), with
-# e = e^t, t = -|x|, and the error of e taken as 1 u (`expm1_reduced` claims
-# 2^-58: a factor 4 to spare). The same error of e enters every factor, so the
-# factors' sensitivities add:
-# - e itself (the numerator's 1 + p): 1 u; for k = 0, p = e - 1 to 1 u, r = t
-#   being exact there.
-# - 1 - e for k < 0: e <= 0.71, so 1 - e >= 0.29: e / (1 - e) <= 2.45 u.
-# - (1 + e)^n: n e / (1 + e) u, at most 0.42 n u for σ'' (k < 0) and n/2 u.
-# - σ''' away from its zero (|u_T| >= 1/4, u_T = t - T1): e - c1 = c1 (e^u_T - 1),
-#   so e / |e - c1| <= 4.52 u (at u_T = 1/4); near it, the Taylor series in u_T
-#   (to 2^-62, u_T exact by Sterbenz) has three roundings of its u_T² q term, each
-#   2^-53 |u_T| / 2 <= 1 u relative: 3 u. e / (c2 - e) <= 0.37 u.
-# - the double-double products and the quotient: ~2^-100 each.
-# σ'': 1 + 2.45 + 1.25 = 4.7 u < 2^-53.7 (k = 0: under 3 u); σ''': 1 + 4.52 +
-# 0.37 + 2 = 7.9 u < 2^-53.0. A relative error ε is at most ε 2^53 units, so σ''
-# is within 0.6 + 0.5 units and σ''' within 1 + 0.5 (the float64 hard sample
-# measures 0.54 and 0.73 ULP). Every input flagged goes through the ~100-bit
-# path, and benchmarks/accuracy.py checks each of those among all 2^32 inputs
-# against the correctly rounded value: every float32 σ'' and σ''' result is
-# correctly rounded.
+# float32 σ'' and σ''' round the float64 kernels' fast values, so `f32_is_hard`
+# needs their error bound: the unrounded 2^m (q + c) is within its margin (at
+# most 2^-65 (1 + 2^10.5 x²) |q| <= 2^-61.4 |q| for σ'', 2^-65 (5.7 + 8.5) |q|
+# <= 2^-61.2 |q| for σ''', see `sigmoid_derivative2_parts` and
+# `sigmoid_derivative3_parts`), so the fast value, rounded once, is within
+# 0.5 + 2^-8 units of its last place, far inside `_F32_MARGIN` (32). Every
+# input flagged goes through the ~100-bit path, and benchmarks/accuracy.py
+# checks each of those among all 2^32 inputs against the correctly rounded
+# value: every float32 σ'' and σ''' result is correctly rounded.
 #
 # σ''(x) is -x/8 near 0: a float32 subnormal for |x| < 2^-123, so hard there.
 _F32_TINY = 2.0**-120
@@ -497,14 +528,14 @@ _F32_TINY = 2.0**-120
 @jit
 def sigmoid_derivative2_f32_fast(x):  # type: ignore[no-untyped-def]
     """σ''(x) for a float32 x, as (float64 value, hard); NaN passes."""
-    y = sigmoid_derivative2_f64(x)
+    y, _ = sigmoid_derivative2_f64(x)  # (within 1 unit either way)
     return y, f32_is_hard(y, -abs(x)) | (abs(x) < _F32_TINY)
 
 
 @jit
 def sigmoid_derivative3_f32_fast(x):  # type: ignore[no-untyped-def]
     """σ'''(x) for a float32 x, as (float64 value, hard); NaN passes."""
-    y = sigmoid_derivative3_f64(x)
+    y, _ = sigmoid_derivative3_f64(x)  # (within 1 unit either way)
     return y, f32_is_hard(y, -abs(x))
 
 

@@ -13,8 +13,8 @@ import math
 import numba
 
 from . import CACHE
-from .dd import dd_add, dd_div, dd_mul, exp_full, pow2, scale, two_sum
-from .elementwise import logit_f64, softplus_f64
+from .dd import dd_add, dd_div, dd_mul, exp_full, expm1_full, pow2, scale, two_sum
+from .elementwise import _C1, _C2, _T1, logit_f64, softplus_f64
 
 # Called from the loops' fix-up passes, but not forced inline: they are cold.
 jit = numba.njit(cache=CACHE, error_model="numpy", nogil=True)
@@ -124,13 +124,32 @@ def sigmoid_derivative2_exact(x):  # type: ignore[no-untyped-def]
     return k, qh, ql, sign
 
 
+# σ''' vanishes at t = T1 (e = c1 = 2 - √3); within this of it, e - c1 is
+# c1 (e^u - 1), u = t - T1 to ~2^-106 (T1 as three float64s), and not the
+# difference of two nearby double-doubles, whose ~2^-104 of e would leave only
+# 2^-104 / |u| relative (2^-50 next to the zero).
+_NEAR_T1 = 0.25
+
+
 @jit
 def sigmoid_derivative3_exact(x):  # type: ignore[no-untyped-def]
-    """Third derivative e (e² - 4e + 1) / (1 + e)⁴ as (k, hi, lo, 1.0), to ~2^-100."""
+    """Third derivative e (e - c1)(e - c2) / (1 + e)⁴ as (k, hi, lo, 1.0), to ~2^-100.
+
+    (e - c1)(e - c2) is e² - 4e + 1 away from the zero at T1 (|e - c1| >= 0.06
+    there); near it, c1 (e^u - 1) (e - c2).
+    """
     k, _, _, mh, ml, eh, el, dh, dl = exact_parts(x)
-    gh, gl = dd_mul(eh, el, eh, el)
-    gh, gl = dd_add(gh, gl, 1.0, 0.0)
-    gh, gl = dd_add(gh, gl, -4.0 * eh, -4.0 * el)
+    t = -abs(x)
+    if abs(t - _T1[0]) < _NEAR_T1:
+        uh, ul = dd_add(t - _T1[0], 0.0, -_T1[1], -_T1[2])  # (the first difference is exact)
+        vh, vl = expm1_full(uh, ul)
+        fh, fl = dd_mul(_C1[0], _C1[1], vh, vl)
+        hh, hl = dd_add(eh, el, -_C2[0], -_C2[1])
+        gh, gl = dd_mul(fh, fl, hh, hl)
+    else:
+        gh, gl = dd_mul(eh, el, eh, el)
+        gh, gl = dd_add(gh, gl, 1.0, 0.0)
+        gh, gl = dd_add(gh, gl, -4.0 * eh, -4.0 * el)
     nh, nl = dd_mul(mh, ml, gh, gl)
     ch, cl = dd_mul(dh, dl, dh, dl)
     ch, cl = dd_mul(ch, cl, ch, cl)

@@ -98,9 +98,9 @@ _UFUNC_OWNERS: list[Any] = []
 
 # Clearing the floating-point flags costs ~6 ns an element: the ufuncs only do
 # it where a flag may have been raised. Between these bounds every
-# intermediate of every kernel is a normal number (measured: tiny x
-# underflows in the polynomials' powers of x below ~2^-127, r^8 in
-# `expm1_reduced`; for logit, s^8 in the log's series when p is a power of 2
+# intermediate of every kernel is a normal number (tiny x underflows in the
+# polynomials' powers of x and the error terms of exact products, nowhere
+# above ~2^-127; for logit, s^8 in the log's series when p is a power of 2
 # below 2^-127, where s comes from the double-double tail of p / (1 - p)
 # alone); NaN and the infinities fail the test and get their flags cleared.
 _QUIET_MIN = 2.0**-100
