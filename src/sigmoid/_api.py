@@ -148,7 +148,7 @@ def log_sigmoid(x: Any, /, *, out: Any = None) -> Any:
     >>> sg.log_sigmoid(40.0)
     -4.248354255291589e-18
 
-    Correctly rounded in float16, bfloat16 and float32, as `softplus`.
+    Correctly rounded in float16, bfloat16, float32 and float64, as `softplus`.
     """
     return (_handler(type(x)) or _route(x))(_LOG_SIGMOID, x, out)
 
@@ -182,8 +182,8 @@ def softplus(x: Any, /, *, out: Any = None) -> Any:
     >>> sg.softplus(-745.0)  # e^-745, a subnormal
     5e-324
 
-    Correctly rounded in float16, bfloat16 and float32, within 1 ULP in
-    float64 (see docs/accuracy.md). At the one float32 input where the float64
+    Correctly rounded in float16, bfloat16, float32 and float64 (see
+    docs/accuracy.md and docs/accuracy64.md). At the one float32 input where the float64
     result rounded once is not the correctly rounded one:
 
     >>> import numpy as np

@@ -38,7 +38,8 @@ class Kernels:
 
     #: float64 -> float64, the float64 result; with ``f64_hard``, float64 ->
     #: (value, hard), hard where the value may not be the correctly rounded
-    #: one (then ``f32_exact``'s function decides, rounded to float64).
+    #: one (then ``f64_exact``'s function, or else ``f32_exact``'s, decides,
+    #: rounded to float64).
     f64: str
     #: float64 -> (value, hard): the float32 result's value in plain float64,
     #: and whether it may round to the wrong float32 (then the exact path decides).
@@ -49,6 +50,10 @@ class Kernels:
     f32_exact: str | None = None
     mirror: bool = False
     f64_hard: bool = False
+    #: For hard float64 values, when ``f32_exact``'s function is not accurate
+    #: enough for them (it may settle for the float64 value where that rounds
+    #: safely to float32).
+    f64_exact: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +163,13 @@ _ENTRIES = (
         A.softplus,
         (0.0, _INF),
         derivative="sigmoid",
-        kernels=Kernels("softplus_f64", "softplus_f32_fast", "softplus_exact"),
+        kernels=Kernels(
+            "softplus_f64",
+            "softplus_f32_fast",
+            "softplus_exact",
+            f64_hard=True,
+            f64_exact="softplus_exact64",
+        ),
         reference=lambda mp, x: mp.log1p(mp.exp(x)),
     ),
     Function(
@@ -168,7 +179,14 @@ _ENTRIES = (
         (-_INF, 0.0),
         derivative="sigmoid",
         flip=True,  # d/dx log σ(x) = σ(-x)
-        kernels=Kernels("softplus_f64", "softplus_f32_fast", "softplus_exact", mirror=True),
+        kernels=Kernels(
+            "softplus_f64",
+            "softplus_f32_fast",
+            "softplus_exact",
+            mirror=True,
+            f64_hard=True,
+            f64_exact="softplus_exact64",
+        ),
         reference=lambda mp, x: -mp.log1p(mp.exp(-x)),
     ),
     Function(
@@ -177,7 +195,9 @@ _ENTRIES = (
         A.logit,
         (-_INF, _INF),
         derivative="logit_derivative",
-        kernels=Kernels("logit_f64", "logit_f32_fast", "logit_exact"),
+        kernels=Kernels(
+            "logit_f64", "logit_f32_fast", "logit_exact", f64_hard=True, f64_exact="logit_exact64"
+        ),
         reference=lambda mp, p: mp.log(p / (1 - p)),
         domain="unit",
     ),

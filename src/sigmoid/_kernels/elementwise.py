@@ -1,10 +1,10 @@
 """Scalar formulas of the logistic family, compiled by numba into the loops.
 
-float64: every function works from e = exp(-|x|) = 2^k (1 + p), with
-p = e^r - 1 for the reduced argument r carried as a double-double. Building
-σ, σ', ... from (k, p) instead of from a rounded e keeps the tails (σ(-720) is
-the true subnormal, σ'(40) is 4.25e-18) and avoids every cancellation of
-1 - e. σ and its derivatives are correctly rounded: they carry e to 2^-65.8
+float64: every function is correctly rounded. σ, its derivatives and
+softplus work from e = exp(-|x|) = 2^k (1 + p), with p = e^r - 1 for the
+reduced argument r carried as a double-double. Building them from (k, p)
+instead of from a rounded e keeps the tails (σ(-720) is the true subnormal,
+σ'(40) is 4.25e-18) and avoids every cancellation of 1 - e. They carry e to 2^-65.8
 (a finer reduction, r within ln(2)/8, and 2^(j/4) from a 4-entry table) and
 divide once, with the exact remainder as a correction, which leaves the
 result unrounded as q + c within a proven margin (2^-65 |q| for σ and σ';
@@ -14,9 +14,9 @@ every subnormal result) the kernel says "hard", and `sigmoid._kernels.exact`
 (~100 bits) decides. σ'' takes 1 - e as -p itself near 0, and σ''' writes
 e² - 4e + 1 as (e - c1)(e - c2), with e - c1 from a series in x - x0 around
 its zeros x0, so both keep their relative accuracy where they vanish.
-softplus takes e from `_expm1_parts` (~2^-56), forms 1 + e exactly and keeps log(1 + e) as a
-double-double, so that x + log(1 + e) is rounded once: within 1 ULP
-(measured 0.61; 0.75 for a subnormal result, which is rounded twice).
+softplus (and log σ(x) = -softplus(-x)) and logit are m ln 2 + 2 atanh(s)
+for a ratio within √2 of 1, evaluated the same way: unrounded, within a
+proven margin, the undecided inputs (about 1 in 4,000) to `sigmoid._kernels.exact`.
 
 float32: σ and σ' are evaluated in plain float64 (good to 12 units of its
 last place), σ'' and σ''' by the float64 kernels' fast values (within
@@ -38,6 +38,7 @@ import math
 
 from .dd import (
     LN2_HI,
+    LN2_LO,
     LN2_MID,
     LOG2E,
     ROUND_SHIFTER,
@@ -48,54 +49,20 @@ from .dd import (
     from_bits,
     jit,
     pow2,
-    scale,
     to_bits,
     two_prod,
     two_sum,
 )
-from .log import exponent_and_fraction, log_1_2_parts, log_dd
+from .log import exponent_and_fraction
 
 # Below this, e^t is < 2^-1100 and every result is its limit; clamping keeps
 # k within the range `scale` handles.
 _T_MIN = -760.0
 
 
-# float64 softplus: e = exp(-|x|) = 2^k (1 + p + p_lo) with p + p_lo = e^r - 1
-# to about 2^-55.5 relative (r = -|x| - k ln 2 carried as r + r_lo; e^r =
-# 1 + r + r² Q(r) with Q from `tools/exp_poly.py expm1 10`, error 2^-58.4, the
-# rest the roundings of r² Q(r): up to 2^-53.8 if all of them add up).
-_EXPM1_Q = (
-    0.5,
-    0.1666666666666667,
-    0.04166666666666667,
-    0.008333333333326141,
-    0.0013888888888883752,
-    0.00019841269874800493,
-    2.4801587325533363e-05,
-    2.7557255425746435e-06,
-    2.7557273661348637e-07,
-    2.510520637395701e-08,
-    2.0914679376583935e-09,
-)
 # 2^k for 1 + e stops at 2^-1020 (then 1 + e is 1 in any case), so that a
 # quotient in [0.35, 1.5] times it stays normal and is scaled exactly.
 _K_FLOOR = -1020.0
-
-
-@jit
-def _expm1_parts(x):  # type: ignore[no-untyped-def]
-    """k, p, p_lo: exp(-|x|) = 2^k (1 + p + p_lo), with p + p_lo = e^r - 1, |r| <= ln(2)/2."""
-    t = -abs(x)
-    t = t if t > _T_MIN else _T_MIN
-    k = fma(t, LOG2E, ROUND_SHIFTER) - ROUND_SHIFTER  # round(t / ln 2), one rounding
-    r_hi = fma(-k, LN2_HI, t)  # exact: LN2_HI has 32 bits
-    r = fma(-k, LN2_MID, r_hi)
-    r_lo = fma(-k, LN2_MID, r_hi - r)  # what rounding r dropped (k LN2_LO < 2^-75 is not needed)
-    q = estrin10(_EXPM1_Q, r)
-    # e^(r + r_lo) - 1 = r + r² Q(r) + r_lo (1 + r), the first term exact.
-    rest = fma(r * r, q, fma(r_lo, r, r_lo))
-    p, p_lo = fast_two_sum(r, rest)
-    return k, p, p_lo
 
 
 @jit
@@ -545,7 +512,7 @@ def sigmoid_derivative3_f32_fast(x):  # type: ignore[no-untyped-def]
 # its own, below), then x + it for x > 0 (one more rounding, 2^-53). Under
 # 2^-49.9 relative in all, that is 9 units of the float64's last place at most
 # (measured over all 2^32 inputs: 3 units of |y| 2^-52), against the 1 unit of
-# the double-double `softplus_f64`; `_F32_MARGIN` (32) leaves a factor of 3 to
+# the unrounded value of `softplus_f64`; `_F32_MARGIN` (32) leaves a factor of 3 to
 # spare. `f32_is_hard` flags what may round differently, and those few go
 # through `sigmoid._kernels.exact.softplus_exact` (~100 bits), so every float32
 # result is correctly rounded (the float64 result rounded once is not, at one
@@ -603,7 +570,7 @@ def softplus_f32_fast(x):  # type: ignore[no-untyped-def]
 # magnitude by far less than that. The value is within 2^-51 relative (4 units
 # of its last place) and never a float32 subnormal (|logit(p)| >= 2^-23 unless
 # it is 0); `f32_is_hard` flags the values near a float32 midpoint, and those
-# go through `logit_f64`.
+# go through `sigmoid._kernels.exact.logit_exact`.
 @jit
 def logit_f32_fast(p):  # type: ignore[no-untyped-def]
     """logit(p) for a float32 p as (float64 value, hard); NaN for NaN and outside [0, 1]."""
@@ -622,59 +589,161 @@ def logit_f32_fast(p):  # type: ignore[no-untyped-def]
     return y, f32_is_hard(y, 0.0)
 
 
+# float64 softplus, log-sigmoid and logit are correctly rounded the same way as
+# σ: a fast path leaves the result unrounded as q + c with a proven margin, and
+# the inputs it cannot decide go to `sigmoid._kernels.exact`. All three are
+# m ln 2 + 2 atanh(s) for a ratio (1 + s)/(1 - s) within √2 of 1, so
+# |s| <= (√2 - 1)/(√2 + 1) = 0.1716 and z = s² <= 0.0295, and
+#
+#     2 atanh(s) = 2s + (2/3) s³ + s⁵ H(z),   H from `tools/exp_poly.py atanh_5 7`
+#
+# (its fit error 2^-55.1, 2^-53.8 of H's least value 2/5). s comes as a
+# double-double from one division with its exact remainder (~2^-100); 2s is
+# exact, (2/3) s³ is carried with every rounding (s³ as `two_prod` of s² and
+# s with the tails, 2/3 as a double-double): (2/3) s³ is up to z/3 = 2^-6.6 of
+# the result, so it must be, and these parts leave ~2^-100. What is left is
+# u = s⁵ H(z) (up to 0.2 z² = 2^-12.5 of the result), in plain float64: the
+# roundings of s³, s², their product, H's evaluation and the last product, the
+# fit's error, and the two sums that take u into the low part: under 8 of
+# 2^-53 |u|. The bound `_U_BOUND` |u| (2^-49) leaves a factor of 2 to spare;
+# it is 2^-61.5 of the result at the most, and on average (s spread evenly)
+# 2^-63.8. ln 2 is LN2_HI + LN2_MID + LN2_LO (the last dropped below 2^-84 of a
+# result with m != 0; m LN2_MID's rounding adds 2^-75 |m|).
+_ATANH_H = (
+    0.4,
+    0.28571428571429364,
+    0.2222222222165623,
+    0.1818181833531515,
+    0.1538459497081558,
+    0.13334804242570036,
+    0.11706248424566981,
+    0.11723052244938056,
+)
+_TWO_THIRDS = (0.6666666666666666, 3.700743415417188e-17)
+_U_BOUND = 2.0**-49
+_SQRT2 = 1.4142135623730951
+_HALF_SQRT2 = 0.7071067811865476
+
+
+@jit
+def _atanh2_parts(m, sh, sl, w2):  # type: ignore[no-untyped-def]
+    """high, low, u: m ln 2 + 2 atanh(s) = high + low within `_U_BOUND` |u| + 2^-75 |m| + s's error.
+
+    s = w (sh + sl) with |s| <= 0.1716; w (a power of 2 whose square is w2,
+    which may underflow) scales the result too: for m = 0, 2 atanh(s) = w (high
+    + low), so that a tiny s (softplus far in its tail) keeps its bits.
+    """
+    zh, zl = two_prod(sh, sh)
+    zh, zl = zh * w2, zl * w2  # z = s² = zh + zl + 2 w2 sh sl
+    s3, s3_lo = two_prod(zh, sh)  # s³ / w = s3 + s3_lo
+    s3_lo += fma(zl, sh, 3.0 * zh * sl)
+    th, tl = two_prod(s3, _TWO_THIRDS[0])
+    u = s3 * zh * fma(zh, estrin6(_ATANH_H[1:], zh), _ATANH_H[0])
+    # s_lo enters as 2 s_lo / (1 - z): 2 s_lo and 2 s_lo z (from s3_lo) above, the rest here.
+    tail = fma(2.0 * sl * zh, fma(zh, zh, zh), u)
+    tl += fma(s3, _TWO_THIRDS[1], s3_lo * _TWO_THIRDS[0]) + tail
+    h1, e1 = fast_two_sum(2.0 * sh, th)  # |th| <= z/3 |2 sh|
+    high, e2 = fast_two_sum(m * LN2_HI, h1)  # m = 0, or |m ln 2| >= 2 |h1|
+    low = e2 + (e1 + (2.0 * sl + tl)) + fma(m, LN2_MID, m * LN2_LO)
+    return high, low, u
+
+
 # Above this, log(1 + e^-x) < 2^-57 is below half an ulp of x: softplus(x) = x.
 _SOFTPLUS_IS_X = 40.0
-# Below 2^-30.5 (k <= -31), log(1 + e) = e - e²/2 to 2^-62 relative.
-_K_SMALL_E = -30.0
-# The log's path needs no 2^k below this: x <= 0 takes the tiny branch there,
-# and x > 0 has k >= -58 up to x = 40, above which softplus(x) = x.
-_K_LOG_FLOOR = -60.0
-_K_NORMAL = -1022.0  # 2^k for e/2 (below, e/2 < 2^-1023 changes nothing)
+# e >= √2 - 1 is written 1 + e = 2 (1 + s)/(1 - s), s = (e - 1)/(e + 3).
+_REDUCE_FROM = _SQRT2 - 1.0
+# e's error (2^-65.8 relative, at most that of log(1 + e)) and the rest (2^-100).
+_E_BOUND = 2.0**-65
+# x + log(1 + e): the rounding of its low part (2^-105 of the sum at most).
+_SUM_BOUND = 2.0**-103
+
+
+@jit
+def softplus_parts(x):  # type: ignore[no-untyped-def]
+    """k, q, c, margin: softplus(x) = log(1 + e^x) = 2^k (q + c), off by < 2^k margin.
+
+    e = exp(-|x|) = 2^m (a + a_lo) from the 2^-65.8 exponential of σ. For
+    e < √2 - 1, log(1 + e) = 2 atanh(s), s = e/(2 + e) = 2^m a/(2 + e), and
+    the 2^m is applied once, at the end (k = m for x <= 0), so that the far
+    tail is rounded once; above, log(1 + e) = ln 2 + 2 atanh((e - 1)/(e + 3)).
+    For x > 0 (k = 0), x + log(1 + e) is left unrounded too.
+    """
+    m, j, p, p_lo = _exp_fine(x)
+    a, a_lo = _fine_e(j, p, p_lo)
+    sc, _, _ = _one_plus(m, a, a_lo)
+    eh, el = sc * a, sc * a_lo
+    big = eh >= _REDUCE_FROM
+    nh, nl = two_sum(eh, -1.0)  # e - 1 (for e < 1/2 it need not be exact)
+    nh = nh if big else a
+    nl = nl + el if big else a_lo
+    dh, dl = fast_two_sum(3.0 if big else 2.0, eh)
+    sh, sl = _quotient_parts(nh, nl, dh, dl + el)
+    high, low, u = _atanh2_parts(1.0 if big else 0.0, sh, sl, 1.0 if big else sc * sc)
+    bound = _E_BOUND * abs(high) + _U_BOUND * abs(u)
+    w = 1.0 if big else sc
+    positive = x > 0.0
+    qp, cp = two_sum(x, w * high)
+    q = qp if positive else high
+    c = cp + w * low if positive else low
+    margin = fma(_SUM_BOUND, abs(qp), w * bound) if positive else bound
+    return (0.0 if positive | big else m), q, c, margin
 
 
 @jit
 def softplus_f64(x):  # type: ignore[no-untyped-def]
-    """log(1 + e^x) = max(x, 0) + log(1 + e), with e = exp(-|x|) carried to ~2^-56.
+    """softplus(x) in float64 as (value, hard); hard where 2^k (q + c ± margin) may round apart.
 
-    1 + e is formed exactly as a double-double and its log kept as one, so
-    that x + log(1 + e) is rounded once. For e < 2^-30.5, log(1 + e) is
-    e - e²/2 directly (log(1 + e) from the rounded 1 + e would cancel most of
-    its leading term against the correction); down to subnormal e, where it
-    is e itself.
+    The subnormal results (x in (-745.2, -708.4)) are hard as well. NaN passes.
     """
-    k, ph, pl = _expm1_parts(x)
-    mh, ml = fast_two_sum(1.0, ph)
-    # e = 2^k (mh + ml + pl); k is clamped where the tiny branch below or
-    # x > 40 decides the result, so that one power of 2 scales exactly.
-    two_k = pow2(k if k > _K_LOG_FLOOR else _K_LOG_FLOOR)
-    eh = mh * two_k
-    uh, ul = fast_two_sum(1.0, eh)
-    hi, lo = log_1_2_parts(uh, fma(ml + pl, two_k, ul))
-    s, s_lo = two_sum(x, hi)
-    y = s + (s_lo + lo) if x > 0.0 else hi + lo
-    # x <= 0 with tiny e: e - e²/2 = 2^k (mh + ml + pl)(1 - e/2), scaled in one
-    # rounding (e/2 is tiny, but it can decide a tie). For x > 0, x >= 20.8
-    # there dwarfs the cancellation in log(1 + e).
-    half_e = 0.5 * mh * pow2(k if k > _K_NORMAL else _K_NORMAL)
-    tiny = scale(mh + ((ml + pl) - mh * half_e), k)
-    y = tiny if (k < _K_SMALL_E) & (x <= 0.0) else y
-    y = x if x > _SOFTPLUS_IS_X else y  # (also keeps softplus(inf) = inf)
-    return y if x == x else x
+    k, q, c, margin = softplus_parts(x)
+    y, hard = _rounded_within(q, c, margin, x, x)
+    y = _times_pow2(y, k)
+    large = x > _SOFTPLUS_IS_X  # (also keeps softplus(inf) = inf)
+    return (x if large | (x != x) else y), hard & (x <= _SOFTPLUS_IS_X)
+
+
+# Bounds of logit's fast value: the quotient's and the m ln 2 roundings
+# (2^-75 |m| at most, and |high| >= 0.34 |m|), and u's, as above.
+_LOGIT_BOUND = 2.0**-72
+_TINY_P = 2.0**-1000  # below this, scale by 2^200 first so that p's fraction is normal
+_UP = 2.0**200
+
+
+@jit
+def logit_parts(p):  # type: ignore[no-untyped-def]
+    """k, q, c, margin: logit(p) = log(p / (1 - p)) = q + c (k = 0), off by < margin; 0 < p < 1.
+
+    1 - p is exact as a double-double. With p = 2^a f_p and 1 - p = 2^b f_o
+    (f_p, f_o in [1, 2)), p/(1 - p) = 2^m f for f = f_p/(w f_o) within √2 of 1
+    (w = 1, 2 or 1/2), so logit(p) = m ln 2 + 2 atanh(s), s = (f_p - w f_o) /
+    (f_p + w f_o): f_p - w f_o is exact (Sterbenz), and so is its sum with
+    the tail of f_o, so that near p = 1/2 (m = 0) the result keeps its
+    relative accuracy however small it is.
+    """
+    oh, ol = two_sum(1.0, -p)
+    tiny = p < _TINY_P
+    a, f_p = exponent_and_fraction(p * _UP if tiny else p)
+    a = a - 200.0 if tiny else a
+    b, f_o = exponent_and_fraction(oh)
+    f_ol = ol * pow2(-b)  # exact: 1 - p >= 2^-53
+    up = f_p >= _SQRT2 * f_o
+    down = f_p < _HALF_SQRT2 * f_o
+    w = 2.0 if up else (0.5 if down else 1.0)
+    m = a - b + (1.0 if up else (-1.0 if down else 0.0))
+    nh, nl = two_sum(fma(-w, f_o, f_p), -w * f_ol)
+    dh, dl = two_sum(f_p, w * f_o)
+    sh, sl = _quotient_parts(nh, nl, dh, fma(w, f_ol, dl))
+    high, low, u = _atanh2_parts(m, sh, sl, 1.0)
+    return 0.0, high, low, _LOGIT_BOUND * abs(high) + _U_BOUND * abs(u)
 
 
 @jit
 def logit_f64(p):  # type: ignore[no-untyped-def]
-    """log(p / (1 - p)), with 1 - p and the ratio as double-doubles so that one log rounds.
-
-    The ratio takes one division: qh from the rounded reciprocal is within an
-    ulp or two, and its exact remainder times the reciprocal corrects it.
-    """
-    oh, ol = two_sum(1.0, -p)
-    inverse = 1.0 / oh
-    qh = p * inverse
-    ql = (fma(-qh, oh, p) - qh * ol) * inverse
+    """logit(p) as (value, hard): NaN outside [0, 1], -inf at 0, inf at 1."""
+    _, q, c, margin = logit_parts(p)
     inside = (p > 0.0) & (p < 1.0)
-    y = log_dd(qh if inside else 1.0, ql if inside else 0.0)
+    y, hard = _rounded_within(q, c, margin, p, 0.0)
     y = -math.inf if p == 0.0 else y
     y = math.inf if p == 1.0 else y
-    return y if (inside | (p == 0.0) | (p == 1.0)) else math.nan
+    y = y if inside | (p == 0.0) | (p == 1.0) else math.nan
+    return y, hard & inside

@@ -1,19 +1,35 @@
 """The rare path: the family's functions with ~100-bit double-double intermediates.
 
 Used where a float32 result cannot be rounded safely from the fast float64
-value (about 1 input in 10^7). Nothing here needs to be fast; it needs to be right:
-every double-double operation is accurate to ~2^-104 and e^t comes from a
-25-term Taylor series (see `sigmoid._kernels.dd.exp_full`).
+value (about 1 input in 10^7), and (`softplus_exact64`, `logit_exact64`) where
+a float64 one cannot. Nothing here needs to be fast; it needs to be right:
+every double-double operation is accurate to ~2^-104, e^t comes from a
+25-term Taylor series (see `sigmoid._kernels.dd.exp_full`) and logarithms
+from a 22-term atanh series (`atanh2_dd`).
 """
 
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numba
 
 from . import CACHE
-from .dd import dd_add, dd_div, dd_mul, exp_full, expm1_full, pow2, scale, two_sum
+from .dd import (
+    LN2_HI,
+    LN2_LO,
+    LN2_MID,
+    dd_add,
+    dd_div,
+    dd_mul,
+    exp_full,
+    expm1_full,
+    pow2,
+    scale,
+    two_prod,
+    two_sum,
+)
 from .elementwise import _C1, _C2, _T1, logit_f64, softplus_f64
 
 # Called from the loops' fix-up passes, but not forced inline: they are cold.
@@ -24,8 +40,6 @@ _T_MIN = -760.0
 # -17x⁵/1920). The double-doubles below (~2^-104) lose the x³ term once
 # x² < 2^-104, yet for float32 subnormal results it decides the ties.
 _SERIES_BELOW = 2.0**-30
-# Below this, log(1 + e) = e (1 - e/2 + e²/3 - e³/4) to 2^-120 relative.
-_LOG1P_SERIES_BELOW = 2.0**-30
 
 
 @jit
@@ -157,23 +171,6 @@ def sigmoid_derivative3_exact(x):  # type: ignore[no-untyped-def]
     return k, qh, ql, 1.0
 
 
-@jit
-def log_newton(ah, al, y0):  # type: ignore[no-untyped-def]
-    """log(a) for a double-double a > 0, from y0 = fl(log(a)): one Newton step, ~2^-103 absolute.
-
-    With w = a e^-y0 - 1 (about 2^-52), log(a) = y0 + log(1 + w) = y0 + w - w²/2
-    to ~2^-156; a e^-y0 comes from `exp_full` to ~2^-104 relative, and
-    subtracting 1 is exact, so w is off by ~2^-104 at most. e^-y0 = 2^k m
-    needs |y0| < 700 (for the family: |y0| <= 104).
-    """
-    k, ph, pl = exp_full(-y0)
-    mh, ml = dd_add(1.0, 0.0, ph, pl)
-    wh, wl = dd_mul(ah, al, mh, ml)
-    two_k = pow2(k)
-    wh, wl = dd_add(wh * two_k, wl * two_k, -1.0, 0.0)
-    return dd_add(y0, 0.0, wh, wl - 0.5 * wh * wh)
-
-
 # The float64 functions are within 1 unit of their last place (docs/accuracy.md):
 # 4 units from a float32 rounding midpoint, theirs rounds as the truth does.
 _F64_UNITS = 4.0
@@ -194,48 +191,159 @@ def rounds_safely(y, units):  # type: ignore[no-untyped-def]
     return half_ulp - abs(y - r) > units * ulp
 
 
-@jit
-def softplus_exact(x):  # type: ignore[no-untyped-def]
-    """log(1 + e^x) = max(x, 0) + log(1 + e), e = e^-|x|, as (k, hi, lo, 1.0), to ~2^-100.
+# 2 atanh(s) = 2s (1 + z/3 + z²/5 + ...), z = s². The logarithms below reduce
+# their argument to (1 + s)/(1 - s) within √2 of 1, so |s| <= (√2 - 1)/(√2 + 1)
+# = 0.1716 and z <= 0.0295 = 2^-5.08: after 22 terms the rest, z^22 / 45 and
+# less, is below 2^-117 of the sum.
+_ATANH_TERMS = 22
+# 1/(2n + 1) as double-doubles: the float64 nearest, and its remainder rounded (~2^-107).
+_INV_ODD = tuple(
+    (1.0 / (2 * n + 1), float(Fraction(1, 2 * n + 1) - Fraction(1.0 / (2 * n + 1))))
+    for n in range(_ATANH_TERMS)
+)
+# ln 2 as a double-double (LN2_HI + LN2_MID + LN2_LO rounded: within 2^-110).
+_LN2 = (0.6931471805599453, 2.3190468138462996e-17)
+# e >= √2 - 1 is written 1 + e = 2 (1 + s)/(1 - s), s = (e - 1)/(e + 3).
+_REDUCE_FROM = 2.0**0.5 - 1.0
+_SQRT2 = 2.0**0.5
+_HALF_SQRT2 = 0.5 * 2.0**0.5
+# Below 2^-60 of s, z = s² (< 2^-120) drops out of the series.
+_Z_FROM_K = -60.0
 
-    For e < 2^-30, log(1 + e) is its series, kept as 2^k (hi + lo) so that a
-    subnormal result is rounded once; above, `log_newton` of the exact 1 + e.
-    (log σ(x) is -softplus(-x).) Where `softplus_f64` rounds safely, which is
-    nearly everywhere the fast path flags (its whole float32 subnormal band),
-    that value, at a fiftieth of the cost.
+
+@jit
+def atanh2_dd(sh, sl, zh, zl):  # type: ignore[no-untyped-def]
+    """2 s (1 + z/3 + z²/5 + ...) for |s| <= 0.1716, s = sh + sl and z = zh + zl = s², to ~2^-102.
+
+    Horner in z with every step a double-double (~2^-104 each, and the
+    partial sums are within 1.01 of 1, so the errors do not grow). s and z
+    are taken apart so that a caller can pass s scaled up by 2^-k (and z as
+    it is): the result is then scaled up as well, and a tiny s keeps its bits.
     """
-    y = softplus_f64(x)
-    if rounds_safely(y, _F64_UNITS):
-        return 0.0, y, 0.0, 1.0
-    k, _, _, mh, ml, eh, el, dh, dl = exact_parts(x)
-    if eh < _LOG1P_SERIES_BELOW:
-        ch, cl = dd_add(1.0, 0.0, -0.5 * eh, -0.5 * el)
-        ch, cl = dd_add(ch, cl, eh * eh * (1.0 / 3.0 - 0.25 * eh), 0.0)
-        lh, ll = dd_mul(mh, ml, ch, cl)
-    else:
+    ph, pl = _INV_ODD[_ATANH_TERMS - 1]
+    for n in range(_ATANH_TERMS - 2, -1, -1):
+        ph, pl = dd_mul(ph, pl, zh, zl)
+        ph, pl = dd_add(ph, pl, _INV_ODD[n][0], _INV_ODD[n][1])
+    ph, pl = dd_mul(sh, sl, ph, pl)
+    return 2.0 * ph, 2.0 * pl
+
+
+@jit
+def normalised(k, hi, lo):  # type: ignore[no-untyped-def]
+    """(k', hi', lo') with 2^k' (hi' + lo') = 2^k (hi + lo), hi' in [1/2, 1); 0, ±inf, NaN kept.
+
+    Scaling by a power of 2 is exact here (lo is far from the subnormals), and
+    hi' in [1/2, 1) is what `scale` (in `exact_to_f64`) wants.
+    """
+    if hi == 0.0 or not math.isfinite(hi):
+        return k, hi, lo
+    e = math.frexp(hi)[1]
+    return k + e, math.ldexp(hi, -e), math.ldexp(lo, -e)
+
+
+@jit
+def softplus_exact64(x):  # type: ignore[no-untyped-def]
+    """log(1 + e^x) = max(x, 0) + log(1 + e), e = e^-|x|, as (k, hi, lo, 1.0), to ~2^-100 relative.
+
+    e = 2^k m from `exp_full` (2^-100 relative, which log(1 + e) keeps: its
+    relative condition number e / ((1 + e) log(1 + e)) is below 1). For
+    e < √2 - 1, log(1 + e) = 2 atanh(s) with s = e/(2 + e) = 2^k m/(2 + e):
+    no cancellation, and the 2^k is left to the caller's one rounding, so
+    that the subnormal results (x down to -745) keep every bit. Above,
+    ln 2 + 2 atanh((e - 1)/(e + 3)) (k is 0 or -1, e exact as a double-double;
+    the result is at least ln 2, so e's absolute error is all that counts).
+    For x > 0, x + that. Beyond
+    |x| = 760, e < 2^-1096 and the result is max(x, 0) (inf -> inf,
+    -inf -> 0); NaN passes. (log σ(x) is -softplus(-x).)
+    """
+    if not abs(x) < -_T_MIN:
+        limit = x if x != x else (x if x > 0.0 else 0.0)
+        k, hi, lo = normalised(0.0, limit, 0.0)
+        return k, hi, lo, 1.0
+    k, ph, pl = exp_full(-abs(x))
+    mh, ml = dd_add(1.0, 0.0, ph, pl)  # e = 2^k (mh + ml), mh in [0.7, 1.42]
+    eh, el = scale(mh, k), scale(ml, k)  # exact but where e < 2^-1022, where only 2 + e needs it
+    if eh < _REDUCE_FROM:
+        dh, dl = dd_add(2.0, 0.0, eh, el)
+        sh, sl = dd_div(mh, ml, dh, dl)  # s / 2^k
+        zh, zl = dd_mul(sh, sl, sh, sl)
+        w2 = pow2(2.0 * k) if k > _Z_FROM_K else 0.0  # z = w2 (zh + zl)
+        lh, ll = atanh2_dd(sh, sl, w2 * zh, w2 * zl)  # log(1 + e) / 2^k
+    else:  # k is 0 or -1
+        nh, nl = dd_add(eh, el, -1.0, 0.0)
+        dh, dl = dd_add(eh, el, 3.0, 0.0)
+        sh, sl = dd_div(nh, nl, dh, dl)
+        zh, zl = dd_mul(sh, sl, sh, sl)
+        lh, ll = atanh2_dd(sh, sl, zh, zl)
+        lh, ll = dd_add(_LN2[0], _LN2[1], lh, ll)  # |2 atanh(s)| <= ln 2 / 2
         k = 0.0
-        lh, ll = log_newton(dh, dl, math.log(dh) + dl / dh)
-    if x > 0.0:
-        sh, sl = dd_add(x, 0.0, scale(lh, k), scale(ll, k))
-        return 0.0, sh, sl, 1.0
-    return k, lh, ll, 1.0
+    if x > 0.0:  # e <= 1 against x: what `scale` rounds away of log(1 + e) is < 2^-1074
+        lh, ll = dd_add(x, 0.0, scale(lh, k), scale(ll, k))
+        k = 0.0
+    k, hi, lo = normalised(k, lh, ll)
+    return k, hi, lo, 1.0
 
 
 @jit
-def logit_exact(p):  # type: ignore[no-untyped-def]
-    """log(p / (1 - p)) as (0, hi, lo, 1.0), to ~2^-100 absolute (|logit| >= 2^-23 in float32).
+def logit_exact64(p):  # type: ignore[no-untyped-def]
+    """log(p / (1 - p)) as (k, hi, lo, 1.0), to ~2^-100 relative; the limits at 0 and 1, else NaN.
 
-    1 - p is exact as a double-double, the ratio is `dd_div`'s (~2^-104), its
-    log `log_newton`'s. Outside (0, 1): the limits, or NaN. Where `logit_f64`
-    rounds safely, that value.
+    1 - p is exact as a double-double. With p = 2^a f_p and 1 - p = 2^b f_o
+    (f_p, f_o in [1/2, 1)), p / (1 - p) = 2^m f for f = f_p / (w f_o) within
+    √2 of 1 (w = 1, 2 or 1/2), so logit(p) = m ln 2 + 2 atanh(s) with
+    s = (f_p - w f_o) / (f_p + w f_o). f_p - w f_o is exact (Sterbenz) and so
+    is its sum with the tail of f_o: s is within 2^-104 relative, and so is
+    the result for m = 0 (near p = 1/2, however small). For m != 0,
+    |m ln 2| >= 2 |2 atanh(s)|: no cancellation; m LN2_HI is exact.
     """
-    y = logit_f64(p)
-    if rounds_safely(y, _F64_UNITS):
-        return 0.0, y, 0.0, 1.0
     if not 0.0 < p < 1.0:
         limit = -math.inf if p == 0.0 else math.inf if p == 1.0 else math.nan
         return 0.0, limit, 0.0, 1.0
     oh, ol = two_sum(1.0, -p)
-    qh, ql = dd_div(p, 0.0, oh, ol)
-    yh, yl = log_newton(qh, ql, math.log(qh))
-    return 0.0, yh, yl, 1.0
+    f_p, a = math.frexp(p)
+    f_o, b = math.frexp(oh)
+    # Exact for 1 - p < 1 (b <= 0); for oh = 1 (p < 2^-53), ol = -p may lose
+    # its last bit, 2^-1075 against f_o = 1/2.
+    f_ol = math.ldexp(ol, -b)
+    up = f_p >= _SQRT2 * f_o
+    down = f_p < _HALF_SQRT2 * f_o
+    w = 2.0 if up else (0.5 if down else 1.0)
+    m = numba.float64(a - b) + (1.0 if up else (-1.0 if down else 0.0))
+    nh, nl = two_sum(f_p - w * f_o, -w * f_ol)
+    dh, dl = dd_add(f_p, 0.0, w * f_o, w * f_ol)
+    sh, sl = dd_div(nh, nl, dh, dl)
+    zh, zl = dd_mul(sh, sl, sh, sl)
+    yh, yl = atanh2_dd(sh, sl, zh, zl)
+    if m != 0.0:
+        ch, cl = two_prod(m, LN2_MID)
+        ch, cl = dd_add(m * LN2_HI, 0.0, ch, cl + m * LN2_LO)
+        yh, yl = dd_add(ch, cl, yh, yl)
+    k, hi, lo = normalised(0.0, yh, yl)
+    return k, hi, lo, 1.0
+
+
+@jit
+def softplus_exact(x):  # type: ignore[no-untyped-def]
+    """log(1 + e^x) for the float32 path as (k, hi, lo, 1.0), to ~2^-100 relative.
+
+    Where `softplus_f64` rounds safely, which is nearly everywhere the fast
+    path flags (its whole float32 subnormal band), that value, at a fiftieth
+    of the cost; else `softplus_exact64`. (log σ(x) is -softplus(-x).)
+    """
+    y, _ = softplus_f64(x)
+    if rounds_safely(y, _F64_UNITS):
+        return 0.0, y, 0.0, 1.0
+    return softplus_exact64(x)
+
+
+@jit
+def logit_exact(p):  # type: ignore[no-untyped-def]
+    """log(p / (1 - p)) for the float32 path as (k, hi, lo, 1.0), to ~2^-100 relative.
+
+    Where `logit_f64` rounds safely, that value; else `logit_exact64` (which
+    also gives the limits at 0 and 1, and NaN outside [0, 1]).
+    """
+    y, _ = logit_f64(p)
+    if rounds_safely(y, _F64_UNITS):
+        return 0.0, y, 0.0, 1.0
+    return logit_exact64(p)

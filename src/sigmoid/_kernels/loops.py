@@ -133,7 +133,7 @@ def _scalars(index: int) -> tuple[Any, Any, Any, Any]:
             return np.float64(E.exact_to_f32(x, k, qh, ql, sign))  # (float32 -> float64: exact)
 
     if kernels.f64_hard:
-        exact64 = getattr(E, kernels.f32_exact)
+        exact64 = getattr(E, kernels.f64_exact or kernels.f32_exact)
         f64_fast = f64_kernel
 
         @_inline
