@@ -37,7 +37,10 @@ its vector loop came out 15 % slower.
 float64 loops of the correctly rounded functions (``Kernels.f64_hard``) work
 in blocks the same way, but their hard values are about 1 in 2,500: the
 vectorised pass writes NaN where the fast value is not safe, and the fix-up
-pass redoes only those elements (a NaN whose input is not NaN).
+pass redoes only those elements (a NaN whose input is not NaN). Nearly every
+block has one, so the fix-up pass first finds the chunks of `_CHUNK` elements
+that hold a NaN with a vectorised test (`_has_nan`) and scans only those
+element by element: scanning whole blocks cost σ about a fifth of its time.
 """
 
 from __future__ import annotations
@@ -93,6 +96,8 @@ _LOOP_SIGNATURES = {
     "f64": types.void(types.Array(types.float64, 1, "C", readonly=True), types.float64[::1]),
 }
 _BLOCK = 4096
+#: float64 fix-up passes look for NaNs a chunk of this many elements at a time.
+_CHUNK = 256
 # The numba objects behind the ufuncs, kept alive with them.
 _UFUNC_OWNERS: list[Any] = []
 
@@ -265,6 +270,15 @@ def _block_overload(which, x, out):  # type: ignore[no-untyped-def]
     return lambda which, x, out: block(x, out)
 
 
+@numba.njit(error_model="numpy", nogil=True)
+def _has_nan(y):  # type: ignore[no-untyped-def]
+    """Whether y holds a NaN (a vectorised pass, no early exit)."""
+    found = False
+    for i in range(y.size):
+        found |= y[i] != y[i]
+    return found
+
+
 @overload(_loop, inline="always")
 def _loop_overload(which, x, out):  # type: ignore[no-untyped-def]
     """out[i] = FAMILY[which](x[i]) over contiguous 1-D arrays (float32: in blocks)."""
@@ -293,9 +307,13 @@ def _loop_overload(which, x, out):  # type: ignore[no-untyped-def]
         for start in range(0, x.size, _BLOCK):
             xs, ys = x[start : start + _BLOCK], out[start : start + _BLOCK]
             if _block(key, xs, ys):
-                for i in range(xs.size):
-                    if ys[i] != ys[i] and xs[i] == xs[i]:
-                        ys[i] = _value(key, xs[i])
+                for c in range(0, xs.size, _CHUNK):
+                    yc = ys[c : c + _CHUNK]
+                    if _has_nan(yc):
+                        xc = xs[c : c + _CHUNK]
+                        for i in range(yc.size):
+                            if yc[i] != yc[i] and xc[i] == xc[i]:
+                                yc[i] = _value(key, xc[i])
 
     return loop64_hard
 
