@@ -443,6 +443,28 @@ def test_float32_tails_are_kept() -> None:
 F64_HARD_INPUTS = Path(__file__).parent / "data" / "f64_hard_inputs.txt"
 
 
+def _audited_hard_inputs(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """F64_HARD_INPUTS' inputs of this function and their correctly rounded values."""
+    rows = [line.split() for line in F64_HARD_INPUTS.read_text().splitlines()]
+    rows = [row for row in rows if row and row[0] == name]
+    x = np.array([float.fromhex(row[1]) for row in rows])
+    return x, np.array([float.fromhex(row[2]) for row in rows])
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_float64_hard_inputs_are_right_on_every_path(name: str) -> None:
+    """One Python float, one NumPy scalar and a 1-element array (the scalar
+    function and the tiny path's ufunc, each with its own exact-path call)
+    give what the array loop gives on the audited hard inputs: their truth."""
+    x, want = _audited_hard_inputs(name)
+    func = FUNCTIONS[name]
+    looped = func(np.repeat(x, 2))[::2]  # (more than 32 elements: the array loop)
+    assert looped.tobytes() == want.tobytes()
+    for value, truth in zip(x, want, strict=True):
+        for got in (func(float(value)), func(np.float64(value)), func(np.array([value]))[0]):
+            assert np.float64(got).tobytes() == truth.tobytes(), (value, got, truth)
+
+
 @pytest.mark.parametrize("name", FUNCTIONS)
 def test_float64_hard_inputs_stay_as_audited(name: str) -> None:
     """benchmarks/accuracy64.py's hard inputs, with their correctly rounded values.

@@ -37,10 +37,17 @@ its vector loop came out 15 % slower.
 float64 loops of the correctly rounded functions (``Kernels.f64_hard``) work
 in blocks the same way, but their hard values are about 1 in 2,500: the
 vectorised pass writes NaN where the fast value is not safe, and the fix-up
-pass redoes only those elements (a NaN whose input is not NaN). Nearly every
-block has one, so the fix-up pass first finds the chunks of `_CHUNK` elements
-that hold a NaN with a vectorised test (`_has_nan`) and scans only those
-element by element: scanning whole blocks cost σ about a fifth of its time.
+pass sends only those elements (a NaN whose input is not NaN) to the exact
+path. Nearly every block has one, so the fix-up pass first finds the chunks
+of `_CHUNK` elements that hold a NaN with a vectorised test (`_has_nan`) and
+scans only those element by element: scanning whole blocks cost σ about a
+fifth of its time.
+
+The block pass, the fix-up pass and the exact paths are separate compiled
+functions, called rather than inlined (the kernels' own helpers are inlined
+into them): with everything inlined into each loop, scalar function and
+ufunc, a float64 array's first call on a cold cache compiled for 37 s on this
+machine; 10 s now.
 """
 
 from __future__ import annotations
@@ -113,15 +120,26 @@ _QUIET_MAX = 64.0
 _QUIET_P = 2.0**-120
 
 
+def _apart(function: Any, index: int) -> Any:
+    """`function` compiled on its own, to be called rather than inlined (see `_scalars`)."""
+    return numba.njit(error_model="numpy", nogil=True)(_named(function, index))
+
+
 @functools.cache
-def _scalars(index: int) -> tuple[Any, Any, Any, Any]:
-    """FAMILY[index]'s inlined scalar functions: float64, float32, and their fast passes.
+def _scalars(index: int) -> tuple[Any, Any, Any, Any, Any]:
+    """FAMILY[index]'s scalar functions: float64, float32, their fast passes, the float64 exact one.
 
     The float32 and float64 functions give the value the array loop writes
     for that element (its rare-path pass calls them); the float32 fast pass
     gives the rounded plain float64 value and whether it is safe, the float64
     one the fast value and whether it is the correctly rounded one (always,
-    for a function whose float64 kernel has no hard-value test).
+    for a function whose float64 kernel has no hard-value test). The last is
+    the float64 value through the exact path (None without a hard-value test),
+    which the float64 fix-up pass calls for the values its fast pass flagged.
+
+    The exact paths are compiled on their own and called: inlined into every
+    loop, scalar function and ufunc, they took most of a first call's time
+    (a float64 array's first call compiled for 37 s on this machine, 14 s now).
     """
     kernels = _BY_INDEX[index].kernels
     if kernels is None:
@@ -132,22 +150,27 @@ def _scalars(index: int) -> tuple[Any, Any, Any, Any]:
     else:
         exact = getattr(E, kernels.f32_exact)
 
-        @_inline
-        def hard(x):  # type: ignore[no-untyped-def]
+        def rounded32(x):  # type: ignore[no-untyped-def]
             k, qh, ql, sign = exact(x)
             return np.float64(E.exact_to_f32(x, k, qh, ql, sign))  # (float32 -> float64: exact)
 
+        hard = _apart(rounded32, index)
+
+    exact_f64: Any = None  # (f64 calls it: never rebound below)
     if kernels.f64_hard:
         exact64 = getattr(E, kernels.f64_exact or kernels.f32_exact)
         f64_fast = f64_kernel
 
+        def rounded64(x):  # type: ignore[no-untyped-def]
+            k, qh, ql, sign = exact64(x)
+            return E.exact_to_f64(x, k, qh, ql, sign)
+
+        exact_f64 = _apart(rounded64, index)
+
         @_inline
         def f64(x):  # type: ignore[no-untyped-def]
             y, flag = f64_kernel(x)
-            if flag:
-                k, qh, ql, sign = exact64(x)
-                return E.exact_to_f64(x, k, qh, ql, sign)
-            return y
+            return exact_f64(x) if flag else y
 
     else:
         f64 = f64_kernel
@@ -178,8 +201,12 @@ def _scalars(index: int) -> tuple[Any, Any, Any, Any]:
             y, flag = fast(-np.float64(x))
             return np.float32(-y), flag
 
+        @_inline
+        def exact_value_f64(x):  # type: ignore[no-untyped-def]
+            return -exact_f64(-x)
+
     else:
-        value_f64, fast_f64 = f64, f64_fast
+        value_f64, fast_f64, exact_value_f64 = f64, f64_fast, exact_f64
 
         @_inline
         def value_f32(x):  # type: ignore[no-untyped-def]
@@ -192,7 +219,7 @@ def _scalars(index: int) -> tuple[Any, Any, Any, Any]:
             y, flag = fast(np.float64(x))
             return np.float32(y), flag
 
-    return value_f64, value_f32, fast_f32, fast_f64
+    return value_f64, value_f32, fast_f32, fast_f64, exact_value_f64 if kernels.f64_hard else None
 
 
 def _index(which: Any) -> int:
@@ -226,7 +253,7 @@ def _loop(which: int, x: Any, out: Any) -> Any:
 @overload(_value, inline="always")
 def _value_overload(which, x):  # type: ignore[no-untyped-def]
     """FAMILY[which](x) in x's precision: the float32 or the float64 scalar function."""
-    value_f64, value_f32, _, _ = _scalars(_index(which))
+    value_f64, value_f32, _, _, _ = _scalars(_index(which))
     if x == types.float32:
         return lambda which, x: value_f32(x)
     return lambda which, x: value_f64(x)
@@ -239,7 +266,7 @@ def _fast_overload(which, x):  # type: ignore[no-untyped-def]
     float32: the rounded fast value. float64: the fast value, or NaN where
     it is hard (the fix-up pass looks for those NaNs).
     """
-    _, _, fast_f32, fast_f64 = _scalars(_index(which))
+    _, _, fast_f32, fast_f64, _ = _scalars(_index(which))
     if x == types.float32:
         return lambda which, x: fast_f32(x)
 
@@ -279,23 +306,41 @@ def _has_nan(y):  # type: ignore[no-untyped-def]
     return found
 
 
+@functools.cache
+def _fixup_pass(index: int, every: bool) -> Any:
+    """A block's rare path: every element again (float32), or the NaNs of its fast pass (float64).
+
+    Compiled on its own, like the block pass. A float64 NaN whose input is
+    not NaN is a value the fast pass flagged: it goes straight to the exact path.
+    """
+    if every:
+
+        def redo(x, out):  # type: ignore[no-untyped-def]
+            for i in range(x.size):
+                out[i] = _value(index, x[i])
+
+        return numba.njit(error_model="numpy", nogil=True)(_named(redo, index))
+
+    exact_f64 = _scalars(index)[4]
+
+    def fixup(x, out):  # type: ignore[no-untyped-def]
+        for c in range(0, x.size, _CHUNK):
+            yc = out[c : c + _CHUNK]
+            if _has_nan(yc):
+                xc = x[c : c + _CHUNK]
+                for i in range(yc.size):
+                    if yc[i] != yc[i] and xc[i] == xc[i]:
+                        yc[i] = exact_f64(xc[i])
+
+    return numba.njit(error_model="numpy", nogil=True)(_named(fixup, index))
+
+
 @overload(_loop, inline="always")
 def _loop_overload(which, x, out):  # type: ignore[no-untyped-def]
     """out[i] = FAMILY[which](x[i]) over contiguous 1-D arrays (float32: in blocks)."""
-    _index(which)  # (checks that it is a compile-time constant)
+    index = _index(which)
     key = which.literal_value
-    if x.dtype == types.float32:
-
-        def loop32(which, x, out):  # type: ignore[no-untyped-def]
-            for start in range(0, x.size, _BLOCK):
-                xs, ys = x[start : start + _BLOCK], out[start : start + _BLOCK]
-                if _block(key, xs, ys):
-                    for i in range(xs.size):
-                        ys[i] = _value(key, xs[i])
-
-        return loop32
-
-    if not _BY_INDEX[_index(which)].kernels.f64_hard:
+    if x.dtype == types.float64 and not _BY_INDEX[index].kernels.f64_hard:
 
         def loop64(which, x, out):  # type: ignore[no-untyped-def]
             for i in range(x.size):
@@ -303,19 +348,15 @@ def _loop_overload(which, x, out):  # type: ignore[no-untyped-def]
 
         return loop64
 
-    def loop64_hard(which, x, out):  # type: ignore[no-untyped-def]
+    fixup = _fixup_pass(index, x.dtype == types.float32)
+
+    def loop_in_blocks(which, x, out):  # type: ignore[no-untyped-def]
         for start in range(0, x.size, _BLOCK):
             xs, ys = x[start : start + _BLOCK], out[start : start + _BLOCK]
             if _block(key, xs, ys):
-                for c in range(0, xs.size, _CHUNK):
-                    yc = ys[c : c + _CHUNK]
-                    if _has_nan(yc):
-                        xc = xs[c : c + _CHUNK]
-                        for i in range(yc.size):
-                            if yc[i] != yc[i] and xc[i] == xc[i]:
-                                yc[i] = _value(key, xc[i])
+                fixup(xs, ys)
 
-    return loop64_hard
+    return loop_in_blocks
 
 
 @overload(_quiet, inline="always")
