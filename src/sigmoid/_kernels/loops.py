@@ -139,7 +139,7 @@ def _scalars(index: int) -> tuple[Any, Any, Any, Any, Any]:
 
     The exact paths are compiled on their own and called: inlined into every
     loop, scalar function and ufunc, they took most of a first call's time
-    (a float64 array's first call compiled for 37 s on this machine, 14 s now).
+    (a float64 array's first call compiled for 37 s on this machine, 10 s now).
     """
     kernels = _BY_INDEX[index].kernels
     if kernels is None:
