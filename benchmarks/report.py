@@ -369,7 +369,8 @@ def header(
 COMMAND_LINE_CASES = {
     "sigmoid": "`sigmoid eval 0`: σ, correctly rounded in float64, computed without numba "
     "(`sigmoid._rounded`)",
-    "softplus, with SciPy": "`sigmoid eval -f softplus 0`, its numba kernel, SciPy installed as in "
+    "softplus, with SciPy": "`sigmoid eval -f softplus 0 1 … 39` (40 numbers: more than the 32 "
+    "computed without numba), its numba kernel, SciPy installed as in "
     "this venv: numba imports scipy.linalg to check for BLAS at its first compile or cache load",
     "softplus, without SciPy": "the same without SciPy, as after the README's install "
     "(`sys.modules['scipy'] = None`, then `sigmoid.cli.main()`)",

@@ -132,22 +132,23 @@ print(json.dumps([imported - began, time.perf_counter() - called, numba_imported
 """
 
 
-#: The command line on one number, as installed here. σ is correctly rounded
-#: in float64, so `sigmoid eval 0` computes it in pure Python
-#: (`sigmoid._rounded`) and loads no numba; softplus is not yet, so
-#: `-f softplus 0` loads its scalar kernel from numba's cache, with SciPy
-#: present (at its first compile or cache load numba imports scipy.linalg to
-#: check for BLAS) and as if SciPy were absent (numba catches the
-#: ImportError), as after the README's install. All read the command from
-#: sys.argv, so that main() freezes the garbage collector at exit as the
-#: installed program does (given argv, it does not).
+#: The command line, as installed here. Every function is correctly rounded
+#: in float64, so up to 32 numbers are computed in pure Python
+#: (`sigmoid._rounded`) and load no numba: `sigmoid eval 0`. 40 numbers of
+#: softplus load its scalar kernel from numba's cache, with SciPy present (at
+#: its first compile or cache load numba imports scipy.linalg to check for
+#: BLAS) and as if SciPy were absent (numba catches the ImportError), as after
+#: the README's install. All read the command from sys.argv, so that main()
+#: freezes the garbage collector at exit as the installed program does (given
+#: argv, it does not).
 _WITHOUT_SCIPY = (
     "import sys; sys.modules['scipy'] = None; from sigmoid.cli import main; sys.exit(main())"
 )
+_FORTY = [str(i) for i in range(40)]  # more than the 32 computed without numba
 COMMAND_LINES: dict[str, list[str]] = {
     "sigmoid": ["-m", "sigmoid", "eval", "0"],
-    "softplus, with SciPy": ["-m", "sigmoid", "eval", "-f", "softplus", "0"],
-    "softplus, without SciPy": ["-c", _WITHOUT_SCIPY, "eval", "-f", "softplus", "0"],
+    "softplus, with SciPy": ["-m", "sigmoid", "eval", "-f", "softplus", *_FORTY],
+    "softplus, without SciPy": ["-c", _WITHOUT_SCIPY, "eval", "-f", "softplus", *_FORTY],
 }
 #: Warm runs of each command line, at least (cold ones: one a round).
 CLI_WARM_RUNS = 15
