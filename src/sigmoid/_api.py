@@ -165,6 +165,10 @@ def logit(p: Any, /, *, out: Any = None) -> Any:
     0.0
     >>> sg.logit([0.0, 0.25, 1.0])
     array([      -inf, -1.09861229,        inf])
+
+    Correctly rounded in float16, bfloat16, float32 and float64 (see
+    docs/accuracy.md and docs/accuracy64.md), near p = 1/2 too, where the
+    result is tiny.
     """
     return (_handler(type(p)) or _route(p))(_LOGIT, p, out)
 
