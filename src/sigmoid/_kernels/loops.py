@@ -57,7 +57,7 @@ import hashlib
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numba
 import numpy as np
@@ -122,11 +122,19 @@ _QUIET_P = 2.0**-120
 
 def _apart(function: Any, index: int) -> Any:
     """`function` compiled on its own, to be called rather than inlined (see `_scalars`)."""
-    return numba.njit(error_model="numpy", nogil=True)(_named(function, index))
+    return _compile()(_named(function, index))
+
+
+class _Scalars(NamedTuple):
+    value_f64: Any
+    value_f32: Any
+    fast_f32: Any
+    fast_f64: Any
+    exact_f64: Any
 
 
 @functools.cache
-def _scalars(index: int) -> tuple[Any, Any, Any, Any, Any]:
+def _scalars(index: int) -> _Scalars:
     """FAMILY[index]'s scalar functions: float64, float32, their fast passes, the float64 exact one.
 
     The float32 and float64 functions give the value the array loop writes
@@ -219,7 +227,9 @@ def _scalars(index: int) -> tuple[Any, Any, Any, Any, Any]:
             y, flag = fast(np.float64(x))
             return np.float32(y), flag
 
-    return value_f64, value_f32, fast_f32, fast_f64, exact_value_f64 if kernels.f64_hard else None
+    return _Scalars(
+        value_f64, value_f32, fast_f32, fast_f64, exact_value_f64 if kernels.f64_hard else None
+    )
 
 
 def _index(which: Any) -> int:
@@ -253,7 +263,8 @@ def _loop(which: int, x: Any, out: Any) -> Any:
 @overload(_value, inline="always")
 def _value_overload(which, x):  # type: ignore[no-untyped-def]
     """FAMILY[which](x) in x's precision: the float32 or the float64 scalar function."""
-    value_f64, value_f32, _, _, _ = _scalars(_index(which))
+    scalars = _scalars(_index(which))
+    value_f32, value_f64 = scalars.value_f32, scalars.value_f64
     if x == types.float32:
         return lambda which, x: value_f32(x)
     return lambda which, x: value_f64(x)
@@ -266,7 +277,8 @@ def _fast_overload(which, x):  # type: ignore[no-untyped-def]
     float32: the rounded fast value. float64: the fast value, or NaN where
     it is hard (the fix-up pass looks for those NaNs).
     """
-    _, _, fast_f32, fast_f64, _ = _scalars(_index(which))
+    scalars = _scalars(_index(which))
+    fast_f32, fast_f64 = scalars.fast_f32, scalars.fast_f64
     if x == types.float32:
         return lambda which, x: fast_f32(x)
 
@@ -287,7 +299,7 @@ def _block_pass(index: int) -> Any:
             hard |= flag
         return hard
 
-    return numba.njit(error_model="numpy", nogil=True)(_named(block, index))
+    return _apart(block, index)
 
 
 @overload(_block, inline="always")
@@ -319,9 +331,9 @@ def _fixup_pass(index: int, every: bool) -> Any:
             for i in range(x.size):
                 out[i] = _value(index, x[i])
 
-        return numba.njit(error_model="numpy", nogil=True)(_named(redo, index))
+        return _apart(redo, index)
 
-    exact_f64 = _scalars(index)[4]
+    exact_f64 = _scalars(index).exact_f64
 
     def fixup(x, out):  # type: ignore[no-untyped-def]
         for c in range(0, x.size, _CHUNK):
@@ -332,7 +344,7 @@ def _fixup_pass(index: int, every: bool) -> Any:
                     if yc[i] != yc[i] and xc[i] == xc[i]:
                         yc[i] = exact_f64(xc[i])
 
-    return numba.njit(error_model="numpy", nogil=True)(_named(fixup, index))
+    return _apart(fixup, index)
 
 
 @overload(_loop, inline="always")
