@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -97,6 +101,80 @@ def test_ffi_call_shapes_batches_threads_and_subnormals() -> None:
     tiny = np.asarray(jax.jit(PUBLIC["sigmoid"])(jnp.float32(-100.0)))
     assert tiny == PUBLIC["sigmoid"](np.float32(-100.0))
     assert 0 < tiny < np.finfo(np.float32).tiny  # XLA's flush-to-zero is off in the handler
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_large_arrays_split_over_xlas_pool_are_bit_identical(dtype: str) -> None:
+    """From POOL_FROM elements the handler runs slices on XLA's threads: the same bits.
+
+    An odd size (its last slice short), every function's hard values spread
+    over every slice, concurrent calls from several threads, and vmap.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sigmoid._kernels import xla_ffi
+
+    rng = np.random.default_rng(11)
+    n = 3 * xla_ffi.POOL_FROM + 17
+    with jax.enable_x64(dtype == "float64"):
+        x = rng.uniform(-60, 60, n).astype(dtype)
+        x[rng.integers(0, n, 200)] = np.nan
+        x[-len(inputs(np.float32)) :] = inputs(np.dtype(dtype).type)
+        p = rng.uniform(0, 1, n).astype(dtype)
+        for name, f in PUBLIC.items():
+            data = p if name == "logit" else x
+            want = f(data).tobytes()
+            assert np.asarray(jax.jit(f)(jnp.asarray(data))).tobytes() == want, name
+        f = jax.jit(PUBLIC["sigmoid"])
+        array, want = jnp.asarray(x), PUBLIC["sigmoid"](x).tobytes()
+        with ThreadPoolExecutor(3) as pool:
+            results = list(pool.map(lambda _: np.asarray(f(array)).tobytes(), range(12)))
+        assert results == [want] * 12
+        batch = jax.jit(jax.vmap(PUBLIC["softplus"]))(jnp.asarray(x[: 2 * 70_001].reshape(2, -1)))
+        assert np.asarray(batch).tobytes() == PUBLIC["softplus"](x[: 2 * 70_001]).tobytes()
+
+
+def test_the_pool_task_is_linked_by_its_symbol() -> None:
+    """The handler reaches its pool task through a symbol added for this process's address."""
+    import llvmlite.binding
+
+    from sigmoid._family import FAMILY
+    from sigmoid._kernels import loops, xla_ffi
+
+    f = jax.jit(PUBLIC["sigmoid_derivative"])
+    f(jnp.ones(3, np.float32)).block_until_ready()  # builds and registers the handler
+    key = loops._STAMP * loops._KEYS + FAMILY["sigmoid_derivative"].index
+    address = llvmlite.binding.address_of_symbol(xla_ffi.task_symbol(key))
+    tasks = [o for o in loops._UFUNC_OWNERS if getattr(o, "address", None) == address]
+    assert address
+    assert len(tasks) == 1
+
+
+_POOLED_CALL = """
+import hashlib, jax, numpy as np, sigmoid as sg
+x = np.linspace(-50, 50, 300_001, dtype=np.float32)
+y = np.asarray(jax.jit(sg.sigmoid)(x))
+assert y.tobytes() == sg.sigmoid(x).tobytes()
+print(hashlib.sha256(y.tobytes()).hexdigest())
+"""
+
+
+@pytest.mark.slow
+def test_a_pooled_handler_loaded_from_the_disk_cache_finds_its_task(tmp_path: Path) -> None:
+    """A second process loads the handler and its task from the cache and links them anew."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_")}
+    env.update(NUMBA_CACHE_DIR=str(tmp_path / "numba-cache"), NUMBA_DEBUG_CACHE="1")
+    outputs = []
+    for _ in range(2):
+        result = subprocess.run(
+            [sys.executable, "-c", _POOLED_CALL], capture_output=True, text=True, env=env
+        )
+        assert result.returncode == 0, result.stderr
+        outputs.append(result.stdout)
+    assert "data saved" in outputs[0]
+    assert "data saved" not in outputs[1], outputs[1]
+    assert "data loaded" in outputs[1]
+    assert outputs[0].splitlines()[-1] == outputs[1].splitlines()[-1]
 
 
 def test_without_the_ffi_the_host_callback_gives_the_same_results(

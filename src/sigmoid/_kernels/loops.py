@@ -59,6 +59,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import llvmlite.binding
 import numba
 import numpy as np
 from numba import types
@@ -232,11 +233,16 @@ def _scalars(index: int) -> _Scalars:
     )
 
 
-def _index(which: Any) -> int:
-    """The function index in a key (a compile-time constant)."""
+def _key(which: Any) -> int:
+    """The key itself (a compile-time constant)."""
     if not isinstance(which, types.IntegerLiteral):
         raise TypingError(f"the function key must be a compile-time constant, not {which}")
-    return int(which.literal_value) % _KEYS
+    return int(which.literal_value)
+
+
+def _index(which: Any) -> int:
+    """The function index in a key (a compile-time constant)."""
+    return _key(which) % _KEYS
 
 
 # Stubs for compiled code only; their overloads pick the kernels at compile time.
@@ -257,6 +263,14 @@ def _quiet(which: int, x: Any) -> Any:
 
 
 def _loop(which: int, x: Any, out: Any) -> Any:
+    raise NotImplementedError("only for compiled code")
+
+
+def _on_buffers(which: int, dtype: int, x: int, out: int, n: int) -> Any:
+    raise NotImplementedError("only for compiled code")
+
+
+def _slices(which: int, state: int) -> Any:
     raise NotImplementedError("only for compiled code")
 
 
@@ -371,6 +385,44 @@ def _loop_overload(which, x, out):  # type: ignore[no-untyped-def]
     return loop_in_blocks
 
 
+@overload(_on_buffers, inline="always")
+def _on_buffers_overload(which, dtype, x, out, n):  # type: ignore[no-untyped-def]
+    """The loop on n elements of XLA's buffers at addresses x and out, of an FFI dtype."""
+    key = _key(which)
+
+    def on_buffers(which, dtype, x, out, n):  # type: ignore[no-untyped-def]
+        if dtype == X.F32:
+            xs, ys = X.float32_views(x, out, n)
+            _loop(key, xs, ys)
+        else:
+            xs, ys = X.float64_views(x, out, n)
+            _loop(key, xs, ys)
+
+    return on_buffers
+
+
+@functools.cache
+def _slices_pass(key: int) -> Any:
+    def slices(state):  # type: ignore[no-untyped-def]
+        mode = D.keep_subnormals()  # XLA's threads flush subnormals to 0
+        while True:
+            dtype, x, out, n = X.next_slice(state)
+            if n == 0:
+                break
+            _on_buffers(key, dtype, x, out, n)
+            X.slice_done(state)
+        D.restore_mxcsr(mode)
+
+    return _apart(slices, key % _KEYS)
+
+
+@overload(_slices, inline="always")
+def _slices_overload(which, state):  # type: ignore[no-untyped-def]
+    """Claim and run slices of a pooled FFI call until none is left (handler and tasks alike)."""
+    slices = _slices_pass(_key(which))
+    return lambda which, state: slices(state)
+
+
 @overload(_quiet, inline="always")
 def _quiet_overload(which, x):  # type: ignore[no-untyped-def]
     """Whether no floating-point flag can have been raised for this x (see _QUIET_MIN)."""
@@ -403,17 +455,28 @@ def _ffi_source(key: int) -> Callable[[Any], Any]:
     def handler(frame):  # type: ignore[no-untyped-def]
         dtype, x, out, n, error = X.frame_buffers(frame)
         if dtype != 0:
-            mode = D.keep_subnormals()  # XLA's threads flush subnormals to 0
-            if dtype == X.F32:
-                xs, ys = X.float32_views(x, out, n)
-                _loop(key, xs, ys)
-            else:
-                xs, ys = X.float64_views(x, out, n)
-                _loop(key, xs, ys)
-            D.restore_mxcsr(mode)
+            state = X.pooled(frame, dtype, x, out, n)
+            if state == 0:  # on this thread alone
+                mode = D.keep_subnormals()  # XLA's threads flush subnormals to 0
+                _on_buffers(key, dtype, x, out, n)
+                D.restore_mxcsr(mode)
+            else:  # split over XLA's pool, this thread taking slices too
+                X.schedule(frame, state, X.task_address(key))
+                _slices(key, state)
+                X.wait(state)
+                X.release(state)
         return error
 
     return handler
+
+
+def _ffi_task_source(key: int) -> Callable[[Any], None]:
+    def task(data):  # type: ignore[no-untyped-def]
+        state = X.task_state(data)
+        _slices(key, state)
+        X.release(state)
+
+    return task
 
 
 def _ufunc_source(key: int) -> Callable[[Any], Any]:
@@ -448,6 +511,11 @@ def _make(kind: str, index: int, cache: bool) -> Any:
     if kind in _LOOP_SIGNATURES:
         return _compile(_LOOP_SIGNATURES[kind], cache=cache)(_named(_loop_source(key), index))
     if kind == "ffi":
+        # The handler's pool task first: the handler is linked against its address.
+        task_source = _named(_ffi_task_source(key), index)
+        task = numba.cfunc(X.TASK_SIGNATURE, cache=cache, error_model="numpy")(task_source)
+        _UFUNC_OWNERS.append(task)
+        llvmlite.binding.add_symbol(X.task_symbol(key), task.address)
         source = _named(_ffi_source(key), index)
         return numba.cfunc(X.SIGNATURE, cache=cache, error_model="numpy")(source)
     if kind == "ufunc":

@@ -19,7 +19,11 @@ XLA asks each handler, once at registration, for its API version: a call frame
 whose extension chain holds a metadata extension and no arguments. Otherwise
 the frame holds one float32 or float64 buffer in and one of the same dtype and
 size out; the handler runs the function's contiguous loop from one to the
-other, with flush-to-zero off (XLA's threads run with it on).
+other, with flush-to-zero off (XLA's threads run with it on). From
+`POOL_FROM` elements it splits the work into slices and runs them on XLA's
+intra-op thread pool too (``XLA_FFI_ThreadPool_Schedule``, where the runtime's
+API has it; see `pooled`), as the NumPy path splits a large array over its
+threads.
 """
 
 from __future__ import annotations
@@ -37,11 +41,22 @@ from numba.extending import intrinsic
 __all__ = [
     "F32",
     "F64",
+    "POOL_FROM",
     "SIGNATURE",
     "SUPPORTED",
+    "TASK_SIGNATURE",
     "float32_views",
     "float64_views",
     "frame_buffers",
+    "next_slice",
+    "pooled",
+    "release",
+    "schedule",
+    "slice_done",
+    "task_address",
+    "task_state",
+    "task_symbol",
+    "wait",
 ]
 
 #: What XLA calls: ``XLA_FFI_Error* handler(XLA_FFI_CallFrame* frame)``.
@@ -64,6 +79,15 @@ _STAGE_EXECUTE = 3  # XLA_FFI_ExecutionStage
 _BUFFER = 1  # XLA_FFI_ArgType_BUFFER, XLA_FFI_RetType_BUFFER
 F32, F64 = 11, 12  # XLA_FFI_DataType
 _INVALID_ARGUMENT = 3  # XLA_FFI_Error_Code
+# XLA_FFI_Api's function pointers used for the thread pool, by offset, and the
+# struct_size an XLA_FFI_Api must have to hold the last of them.
+_ERROR_DESTROY_AT = 64
+_SCHEDULE_AT = 136
+_NUM_THREADS_AT = 144
+_API_WITH_POOL = 152
+_ERROR_DESTROY_ARGS_SIZE = 24  # XLA_FFI_Error_Destroy_Args
+_SCHEDULE_ARGS_SIZE = 40  # XLA_FFI_ThreadPool_Schedule_Args
+_NUM_THREADS_ARGS_SIZE = 32  # XLA_FFI_ThreadPool_NumThreads_Args
 # The API version whose structs are read here.
 _MAJOR, _MINOR = 0, 1
 
@@ -123,6 +147,151 @@ def _error(typingctx, api, message):  # type: ignore[no-untyped-def]
         return builder.call(function, [slot])
 
     return types.voidptr(types.int64, message), codegen
+
+
+def _api_function(builder, api, offset, returns):  # type: ignore[no-untyped-def]
+    """The function pointer at byte `offset` of the XLA_FFI_Api at address `api`."""
+    i8p = ir.IntType(8).as_pointer()
+    function_type = ir.FunctionType(i8p if returns else ir.VoidType(), [i8p])
+    at = builder.inttoptr(builder.add(api, offset), function_type.as_pointer().as_pointer())
+    return builder.load(at)
+
+
+@intrinsic
+def _call_api(typingctx, api, offset, args):  # type: ignore[no-untyped-def]
+    """``api->F(args)`` for the XLA_FFI_Api function F at byte `offset`: its XLA_FFI_Error*."""
+
+    def codegen(context, builder, signature, values):  # type: ignore[no-untyped-def]
+        function = _api_function(builder, values[0], values[1], returns=True)
+        return builder.call(function, [builder.inttoptr(values[2], ir.IntType(8).as_pointer())])
+
+    return types.voidptr(types.int64, types.int64, types.int64), codegen
+
+
+@intrinsic
+def _call_api_void(typingctx, api, offset, args):  # type: ignore[no-untyped-def]
+    """``api->F(args)`` for an XLA_FFI_Api function F that returns nothing."""
+
+    def codegen(context, builder, signature, values):  # type: ignore[no-untyped-def]
+        function = _api_function(builder, values[0], values[1], returns=False)
+        builder.call(function, [builder.inttoptr(values[2], ir.IntType(8).as_pointer())])
+        return context.get_dummy_value()
+
+    return types.none(types.int64, types.int64, types.int64), codegen
+
+
+@intrinsic
+def _address(typingctx, pointer):  # type: ignore[no-untyped-def]
+    """A void pointer as an integer."""
+    if pointer != types.voidptr:
+        return None
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        return builder.ptrtoint(args[0], ir.IntType(64))
+
+    return types.int64(types.voidptr), codegen
+
+
+@intrinsic
+def _stack_words(typingctx, count):  # type: ignore[no-untyped-def]
+    """The address of `count` int64 words on the calling function's stack."""
+    if not isinstance(count, types.IntegerLiteral):
+        return None
+    n = count.literal_value
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        slot = cgutils.alloca_once(builder, ir.ArrayType(ir.IntType(64), n))
+        return builder.ptrtoint(slot, ir.IntType(64))
+
+    return types.int64(count), codegen
+
+
+@intrinsic
+def _atomic_add(typingctx, address, value):  # type: ignore[no-untyped-def]
+    """Add `value` to the int64 at `address` atomically (sequentially consistent); its old value."""
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        pointer = builder.inttoptr(args[0], ir.IntType(64).as_pointer())
+        return builder.atomic_rmw("add", pointer, args[1], "seq_cst")
+
+    return types.int64(types.int64, types.int64), codegen
+
+
+@intrinsic
+def _atomic_load(typingctx, address):  # type: ignore[no-untyped-def]
+    """The int64 at `address`, read atomically (acquire: the stores before its store are seen)."""
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        pointer = builder.inttoptr(args[0], ir.IntType(64).as_pointer())
+        return builder.load_atomic(pointer, "acquire", 8)
+
+    return types.int64(types.int64), codegen
+
+
+def _libc(builder, name, return_type, *argument_types):  # type: ignore[no-untyped-def]
+    function_type = ir.FunctionType(return_type, list(argument_types))
+    return cgutils.get_or_insert_function(builder.module, function_type, name)
+
+
+@intrinsic
+def _malloc(typingctx, size):  # type: ignore[no-untyped-def]
+    """C's malloc(size), as an address (0 if it fails)."""
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        i64 = ir.IntType(64)
+        function = _libc(builder, "malloc", ir.IntType(8).as_pointer(), i64)
+        return builder.ptrtoint(builder.call(function, [args[0]]), i64)
+
+    return types.int64(types.int64), codegen
+
+
+@intrinsic
+def _free(typingctx, address):  # type: ignore[no-untyped-def]
+    """C's free."""
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        i8p = ir.IntType(8).as_pointer()
+        builder.call(_libc(builder, "free", ir.VoidType(), i8p), [builder.inttoptr(args[0], i8p)])
+        return context.get_dummy_value()
+
+    return types.none(types.int64), codegen
+
+
+@intrinsic
+def _yield(typingctx):  # type: ignore[no-untyped-def]
+    """sched_yield(): let another thread run while this one waits."""
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        builder.call(_libc(builder, "sched_yield", ir.IntType(32)), [])
+        return context.get_dummy_value()
+
+    return types.none(), codegen
+
+
+def task_symbol(key: int) -> str:
+    """The symbol under which the pool task for loop `key` is known to the linker."""
+    return f"sigmoid_xla_ffi_task_{key}"
+
+
+@intrinsic
+def task_address(typingctx, key):  # type: ignore[no-untyped-def]
+    """The address of the pool task for loop `key` (a literal): the symbol `task_symbol(key)`.
+
+    An external symbol, resolved when the handler's machine code is linked
+    (compiled, or loaded from the disk cache): `sigmoid._kernels.loops` adds
+    it for the task's address in this process first (``llvmlite.binding.add_symbol``).
+    An address compiled in as a number would be stale in the next process.
+    """
+    if not isinstance(key, types.IntegerLiteral):
+        return None
+    name = task_symbol(key.literal_value)
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        i8p = ir.IntType(8).as_pointer()
+        function = _libc(builder, name, ir.VoidType(), i8p)
+        return builder.ptrtoint(function, ir.IntType(64))
+
+    return types.int64(key), codegen
 
 
 _inline = numba.njit(error_model="numpy", inline="always")
@@ -213,3 +382,128 @@ def float32_views(x, out, n):  # type: ignore[no-untyped-def]
 @_inline
 def float64_views(x, out, n):  # type: ignore[no-untyped-def]
     return numba.carray(_ptr(x), n, np.float64), numba.carray(_ptr(out), n, np.float64)
+
+
+# A large array is split into slices run on XLA's intra-op thread pool (the
+# one that runs XLA's own compute tasks): the handler schedules tasks there
+# (XLA_FFI_ThreadPool_Schedule) and takes slices too. Each slice is claimed
+# with an atomic counter, by whichever thread comes first, so a task that
+# starts late (or never: XLA may run it on any thread, the caller's included,
+# or not in parallel at all) is never waited for; the handler waits only for
+# slices already claimed, which are running. The state lives on the heap,
+# because a late task reads it after the handler has returned: the last of
+# the handler and its tasks to leave frees it (a reference count).
+#: Arrays from this many elements are split (each slice at least half that).
+POOL_FROM = 1 << 17
+_ALIGN = 1024  # slices start on a multiple of this many elements (threads share no cache line)
+_SLICES_PER_THREAD = 4
+# The state's int64 words.
+_X, _OUT, _N, _DTYPE, _STEP, _SLICES, _TASKS, _NEXT, _DONE, _REFS = range(10)
+_STATE_WORDS = 10
+#: A pool task: ``void task(void* state)``.
+TASK_SIGNATURE = types.void(types.voidptr)
+
+
+@_inline
+def _destroy(api, error):  # type: ignore[no-untyped-def]
+    args = _stack_words(3)
+    words = _words(args, 3)
+    words[0], words[1], words[2] = _ERROR_DESTROY_ARGS_SIZE, 0, _address(error)
+    _call_api_void(api, _ERROR_DESTROY_AT, args)
+
+
+@_inline
+def _pool_threads(api, ctx):  # type: ignore[no-untyped-def]
+    """The number of threads in XLA's pool for this call (1 where XLA has none to offer)."""
+    if _words(api, 1)[0] < _API_WITH_POOL:
+        return 1
+    count, args = _stack_words(1), _stack_words(4)
+    _words(count, 1)[0] = 1
+    words = _words(args, 4)
+    words[0], words[1], words[2], words[3] = _NUM_THREADS_ARGS_SIZE, 0, ctx, count
+    error = _call_api(api, _NUM_THREADS_AT, args)
+    if not _is_null(error):
+        _destroy(api, error)
+        return 1
+    return _words(count, 1)[0]
+
+
+@_inline
+def pooled(frame, dtype, x, out, n):  # type: ignore[no-untyped-def]
+    """The state of a call split over XLA's pool, or 0: run it on this thread alone.
+
+    0 for an array below POOL_FROM elements, a pool of one thread, or no memory.
+    """
+    if n < POOL_FROM:
+        return 0
+    head = _words(_address(frame), 4)  # struct_size, extension_start, api, ctx
+    threads = _pool_threads(head[2], head[3])
+    if threads < 2:
+        return 0
+    slices = min(_SLICES_PER_THREAD * threads, n // (POOL_FROM // 2))
+    step = -(-n // (slices * _ALIGN)) * _ALIGN  # ceil(n / slices), aligned
+    slices = -(-n // step)
+    state = _malloc(8 * _STATE_WORDS)
+    if state != 0:
+        words = _words(state, _STATE_WORDS)
+        words[_X], words[_OUT], words[_N], words[_DTYPE] = x, out, n, dtype
+        words[_STEP], words[_SLICES] = step, slices
+        words[_TASKS] = min(threads, slices) - 1
+        words[_NEXT], words[_DONE] = 0, 0
+        words[_REFS] = words[_TASKS] + 1  # the handler and each task
+    return state
+
+
+@_inline
+def schedule(frame, state, task):  # type: ignore[no-untyped-def]
+    """Put the state's tasks on XLA's pool; a task that cannot be scheduled drops its reference."""
+    head = _words(_address(frame), 4)
+    api, ctx = head[2], head[3]
+    tasks = _words(state, _STATE_WORDS)[_TASKS]
+    args = _stack_words(5)
+    words = _words(args, 5)
+    for i in range(tasks):
+        words[0], words[1], words[2], words[3], words[4] = _SCHEDULE_ARGS_SIZE, 0, ctx, task, state
+        error = _call_api(api, _SCHEDULE_AT, args)
+        if not _is_null(error):
+            _destroy(api, error)
+            _atomic_add(state + 8 * _REFS, i - tasks)
+            return
+
+
+@_inline
+def next_slice(state):  # type: ignore[no-untyped-def]
+    """(dtype, x address, out address, count) of the next unclaimed slice; count 0: none left."""
+    words = _words(state, _STATE_WORDS)
+    s = _atomic_add(state + 8 * _NEXT, 1)
+    if s >= words[_SLICES]:
+        return 0, 0, 0, 0
+    start = s * words[_STEP]
+    size = 4 if words[_DTYPE] == F32 else 8
+    count = min(words[_STEP], words[_N] - start)
+    return words[_DTYPE], words[_X] + size * start, words[_OUT] + size * start, count
+
+
+@_inline
+def slice_done(state):  # type: ignore[no-untyped-def]
+    _atomic_add(state + 8 * _DONE, 1)  # (sequentially consistent: the slice's stores come first)
+
+
+@_inline
+def wait(state):  # type: ignore[no-untyped-def]
+    """Until every slice is done (called once none is left to claim)."""
+    slices = _words(state, _STATE_WORDS)[_SLICES]
+    while _atomic_load(state + 8 * _DONE) < slices:
+        _yield()
+
+
+@_inline
+def release(state):  # type: ignore[no-untyped-def]
+    """Drop a reference to the state; the last one frees it."""
+    if _atomic_add(state + 8 * _REFS, -1) == 1:
+        _free(state)
+
+
+@_inline
+def task_state(data):  # type: ignore[no-untyped-def]
+    return _address(data)
