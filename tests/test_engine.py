@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import sigmoid as sg
 from family import PUBLIC
+from sigmoid._engine import evaluate, with_derivative
+from sigmoid._family import FAMILY, kernel_derivative
 
 # Large enough for every thread to get a slice (the engine splits arrays of
 # 2^17 elements and more), with a ragged end.
@@ -60,3 +63,51 @@ def test_nan_keeps_its_sign_and_payload(name: str, dtype: type) -> None:
         assert np.array_equal(func(x).view(uint), x.view(uint))
     for value in payloads.view(dtype):  # NumPy scalars
         assert func(value).view(uint) == value.view(uint)
+
+
+def _hard_inputs(dtype: type) -> np.ndarray:
+    """The audited hard inputs of every function (tests/data), in this dtype."""
+    data = Path(__file__).parent / "data"
+    if dtype == np.float32:
+        lines = (data / "f32_hard_inputs.txt").read_text().splitlines()
+        return np.array([float(v) for v in lines if v and not v.startswith("#")], np.float32)
+    rows = [line.split() for line in (data / "f64_hard_inputs.txt").read_text().splitlines()]
+    return np.array([float.fromhex(r[1]) for r in rows if len(r) > 2 and not r[0].startswith("#")])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", [n for n, f in FAMILY.items() if kernel_derivative(f) is not None])
+def test_with_derivative_is_both_loops_bit_for_bit(name: str, dtype: type) -> None:
+    """The dual loop's two results are the two functions' own, hard inputs and threads included."""
+    function = FAMILY[name]
+    derivative = kernel_derivative(function)
+    assert derivative is not None
+    hard = _hard_inputs(dtype)
+    special = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, -np.nan, 1e-310, 0.5], dtype)
+    rng = np.random.default_rng(5)
+    x = rng.uniform(0, 1, LARGE) if function.domain == "unit" else rng.uniform(-110, 110, LARGE)
+    x = np.concatenate([special, hard, -hard, x.astype(dtype)])
+    at = -x if function.flip else x
+    pair = with_derivative(function, x)
+    assert pair is not None
+    assert pair[0].tobytes() == evaluate(function, x).tobytes()
+    assert pair[1].tobytes() == evaluate(derivative, at).tobytes()
+    # Any layout: the results keep x's shape (and Fortran order); strided x is copied.
+    fortran = x[:600].reshape(20, 30, order="F")
+    for layout in (fortran, x[:1200:2], x[:1], x[:0], np.asarray(x[7])):
+        pair = with_derivative(function, layout)
+        assert pair is not None
+        value, slope = pair
+        assert value.shape == slope.shape == layout.shape
+        assert value.tobytes() == np.asarray(evaluate(function, layout)).tobytes()
+        want = np.asarray(evaluate(derivative, -layout if function.flip else layout))
+        assert slope.tobytes() == want.tobytes()
+    pair = with_derivative(function, fortran)
+    assert pair is not None
+    assert pair[0].flags.f_contiguous
+    assert pair[1].flags.f_contiguous
+
+
+def test_with_derivative_is_none_without_a_dual_loop() -> None:
+    assert with_derivative(FAMILY["logit"], np.array([0.5])) is None  # a formula derivative
+    assert with_derivative(FAMILY["sigmoid"], np.array([0.5], np.float16)) is None

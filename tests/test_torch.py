@@ -12,7 +12,7 @@ import sigmoid as sg
 from family import PUBLIC
 from optional import require
 from sigmoid._dispatch import apply
-from sigmoid._family import FAMILY
+from sigmoid._family import FAMILY, kernel_derivative
 
 torch = require("torch")
 
@@ -67,6 +67,32 @@ def test_integers_promote_as_torch_does() -> None:
     y = sg.sigmoid(torch.tensor([0, 1, 2]))
     assert y.dtype == torch.get_default_dtype() == torch.sigmoid(torch.tensor([0.0])).dtype
     assert y[0].item() == 0.5
+
+
+@pytest.mark.parametrize("name", [n for n, f in FAMILY.items() if kernel_derivative(f)])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=str)
+def test_backward_is_the_derivative_kernel_times_grad(name: str, dtype: torch.dtype) -> None:
+    """Eager autograd computes the derivative with the value (one dual loop) and keeps it.
+
+    The gradient is grad times the derivative's own kernel result, bit for
+    bit; backward twice on a kept graph gives it again.
+    """
+    function, entry = PUBLIC[name], FAMILY[name]
+    x = inputs(DTYPES[dtype])
+    x = x[(x >= 0) & (x <= 1)] if entry.domain == "unit" else x
+    derivative = PUBLIC[kernel_derivative(entry).name]  # type: ignore[union-attr]
+    want = derivative(-x if entry.flip else x)
+    grad = torch.from_numpy(np.random.default_rng(2).uniform(-2, 2, x.size).astype(x.dtype))
+    tracked = torch.from_numpy(x.copy()).requires_grad_()
+    y = function(tracked)
+    assert y.detach().numpy().tobytes() == function(x).tobytes()
+    y.backward(grad, retain_graph=True)
+    assert tracked.grad is not None
+    assert tracked.grad.numpy().tobytes() == (grad * torch.from_numpy(want)).numpy().tobytes()
+    first = tracked.grad.numpy().tobytes()
+    tracked.grad = None
+    y.backward(grad)
+    assert tracked.grad.numpy().tobytes() == first
 
 
 def test_double_backward_is_the_second_derivative() -> None:

@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from ._backends import array_api as A
 
-__all__ = ["DERIVATIVE_ORDERS", "FAMILY", "Function", "Kernels"]
+__all__ = ["DERIVATIVE_ORDERS", "FAMILY", "Function", "Kernels", "kernel_derivative"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,5 +211,22 @@ _ENTRIES = (
 FAMILY: Mapping[str, Function] = MappingProxyType({f.name: f for f in _ENTRIES})
 assert all(f.index == i for i, f in enumerate(_ENTRIES))
 
+
 #: `sigmoid_derivative(x, order=n)` is FAMILY[DERIVATIVE_ORDERS[n]].
+def kernel_derivative(function: Function) -> Function | None:
+    """function's derivative where both have compiled kernels, else None.
+
+    Such a pair has a dual loop (`sigmoid._kernels.loops`): both in one pass.
+
+    >>> [kernel_derivative(FAMILY[n]).name for n in ("sigmoid", "softplus", "log_sigmoid")]
+    ['sigmoid_derivative', 'sigmoid', 'sigmoid']
+    >>> kernel_derivative(FAMILY["logit"]) is None  # its derivative is a formula
+    True
+    """
+    if function.kernels is None or function.derivative is None:
+        return None
+    derivative = FAMILY[function.derivative]
+    return derivative if derivative.kernels is not None else None
+
+
 DERIVATIVE_ORDERS = ("sigmoid", "sigmoid_derivative", "sigmoid_derivative2", "sigmoid_derivative3")

@@ -15,7 +15,10 @@ Autograd: `function(name)` wraps the value in a ``torch.autograd.Function``
 whose backward (and forward-mode jvp) is the derivative named in FAMILY,
 itself such a function: double backward works, up to σ's fourth
 derivative (formula only, no kernel). The classes are made at import, so
-``torch.compile`` never has to trace their creation.
+``torch.compile`` never has to trace their creation. In eager reverse mode
+on a float32 or float64 CPU tensor, the forward pass computes the
+derivative alongside the value in one dual loop (`_WithDerivative`) and
+keeps it, so that the backward pass is one multiplication.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ import torch
 from array_api_compat import torch as xp
 
 from sigmoid import _engine
-from sigmoid._family import FAMILY, Function
+from sigmoid._family import FAMILY, Function, kernel_derivative
 
 from . import array_api
 
@@ -44,12 +47,17 @@ def _kernel(entry: Function, x: torch.Tensor) -> torch.Tensor:
         # (torch's own conversion rounds to float32 first: twice, sometimes wrongly)
         bits = _engine.bfloat16_bits(entry, x.detach().to(_FLOAT64).numpy())
         return torch.from_numpy(bits.view(np.int16)).view(_BFLOAT16)
+    y = _engine.evaluate(entry, _array(x))
+    return torch.from_numpy(y if type(y) is np.ndarray else np.asarray(y))
+
+
+def _array(x: torch.Tensor) -> np.ndarray:
+    """The CPU tensor's memory as a NumPy array (any strides)."""
     if x.requires_grad:
         x = x.detach()
     if x.is_neg():  # a lazily negated view has no NumPy equivalent
         x = x.resolve_neg()
-    y = _engine.evaluate(entry, x.numpy())
-    return torch.from_numpy(y if type(y) is np.ndarray else np.asarray(y))
+    return x.numpy()
 
 
 def _operator(entry: Function) -> Any:
@@ -144,8 +152,46 @@ class _LogisticWithJvp(_Logistic):
         return tangent * _derivative(ctx.name, x)
 
 
+class _WithDerivative(torch.autograd.Function):
+    """FAMILY[name] at x with its derivative computed alongside, in one pass, for backward.
+
+    Eager autograd only (a plain CPU float32 or float64 tensor that requires
+    grad): the forward pass runs the dual loop (`sigmoid._engine.with_derivative`),
+    which shares the two kernels' common work, and the backward pass is one
+    multiplication. Under ``create_graph`` the backward pass goes through the
+    differentiable derivative instead, so that double backward still works.
+    """
+
+    @staticmethod
+    def forward(ctx: Any, x: torch.Tensor, name: str) -> torch.Tensor:
+        pair = _engine.with_derivative(_ENTRIES[name], _array(x))
+        assert pair is not None  # (the caller checked the dtype and the function)
+        value, derivative = torch.from_numpy(pair[0]), torch.from_numpy(pair[1])
+        ctx.save_for_backward(x, derivative)
+        ctx.name = name
+        return value
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
+        x, derivative = ctx.saved_tensors
+        if torch.is_grad_enabled():  # create_graph: the derivative must be differentiable too
+            return grad * _derivative(ctx.name, x), None
+        return grad * derivative, None
+
+
+_DUAL_DTYPES = (torch.float32, torch.float64)
+_WITH_DERIVATIVE = {
+    name for name, entry in _ENTRIES.items() if kernel_derivative(entry) is not None
+}
+
+
 def _rule(name: str) -> Callable[[torch.Tensor], torch.Tensor]:
+    dual = name in _WITH_DERIVATIVE
+
     def rule(x: torch.Tensor) -> torch.Tensor:
+        if dual and x.dtype in _DUAL_DTYPES and _tracked_by_autograd_only(x):
+            value: torch.Tensor = _WithDerivative.apply(x, name)  # type: ignore[no-untyped-call]
+            return value
         # torch.compile cannot trace a Function with a custom jvp; eager
         # forward mode (torch.func.jvp) needs one.
         function_class = _Logistic if torch.compiler.is_compiling() else _LogisticWithJvp
@@ -190,6 +236,18 @@ def _needs_no_rule(x: torch.Tensor) -> bool:
         x.is_cpu
         and not (x.requires_grad and _grad_enabled())
         and _forward_ad._current_level < 0  # no forward-mode dual level entered
+        and not _is_compiling()
+        and not _is_wrapped(x)
+    )
+
+
+def _tracked_by_autograd_only(x: torch.Tensor) -> bool:
+    """Whether x is a CPU tensor that eager reverse-mode autograd tracks, and nothing else."""
+    return (
+        x.is_cpu
+        and x.requires_grad
+        and _grad_enabled()
+        and _forward_ad._current_level < 0
         and not _is_compiling()
         and not _is_wrapped(x)
     )

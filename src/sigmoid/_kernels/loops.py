@@ -1,9 +1,13 @@
 """The compiled loops, scalar functions and ufuncs, generated from `sigmoid._family`.
 
-`build(kind, function)` compiles one of five kinds for a function of the family:
+`build(kind, function)` compiles one of these kinds for a function of the family:
 
 - ``"scalar"``: float -> float, for one Python float;
 - ``"f64"`` and ``"f32"``: a loop over contiguous 1-D arrays, ``loop(x, out)``;
+- ``"dual64"`` and ``"dual32"``: a function and its derivative (where both
+  have kernels) in one pass, ``dual(x, out, dout)``, for autograd's forward
+  pass: the two kernels inlined side by side share their common work, and
+  each result is bit-identical to its own loop's;
 - ``"ufunc"``: a NumPy ufunc with float32 and float64 loops, for NumPy
   scalars and tiny arrays (NumPy's own broadcasting and casting in C, so a
   call costs about what ``scipy.special.expit`` costs);
@@ -67,7 +71,7 @@ from numba.core.dispatcher import Dispatcher
 from numba.core.errors import TypingError
 from numba.extending import overload
 
-from sigmoid._family import FAMILY, Function
+from sigmoid._family import FAMILY, Function, kernel_derivative
 
 from . import CACHE
 from . import dd as D
@@ -102,6 +106,11 @@ _compile = functools.partial(numba.njit, error_model="numpy", nogil=True)
 _LOOP_SIGNATURES = {
     "f32": types.void(types.Array(types.float32, 1, "C", readonly=True), types.float32[::1]),
     "f64": types.void(types.Array(types.float64, 1, "C", readonly=True), types.float64[::1]),
+}
+#: The dual loops: ``dual(x, out, dout)``, a function and its derivative in one pass.
+_DUAL_SIGNATURES = {
+    "dual32": types.void(*_LOOP_SIGNATURES["f32"].args, types.float32[::1]),
+    "dual64": types.void(*_LOOP_SIGNATURES["f64"].args, types.float64[::1]),
 }
 _BLOCK = 4096
 #: float64 fix-up passes look for NaNs a chunk of this many elements at a time.
@@ -266,6 +275,10 @@ def _loop(which: int, x: Any, out: Any) -> Any:
     raise NotImplementedError("only for compiled code")
 
 
+def _dual_loop(which: int, x: Any, out: Any, dout: Any) -> Any:
+    raise NotImplementedError("only for compiled code")
+
+
 def _on_buffers(which: int, dtype: int, x: int, out: int, n: int) -> Any:
     raise NotImplementedError("only for compiled code")
 
@@ -333,17 +346,19 @@ def _has_nan(y):  # type: ignore[no-untyped-def]
 
 
 @functools.cache
-def _fixup_pass(index: int, every: bool) -> Any:
+def _fixup_pass(index: int, every: bool, flip: bool = False) -> Any:
     """A block's rare path: every element again (float32), or the NaNs of its fast pass (float64).
 
     Compiled on its own, like the block pass. A float64 NaN whose input is
-    not NaN is a value the fast pass flagged: it goes straight to the exact path.
+    not NaN is a value the fast pass flagged: it goes straight to the exact
+    path. With `flip`, out[i] is the function at -x[i] (a dual loop's derivative).
     """
+    # (-x[i] if flip else x[i], not a product: x[i] keeps its dtype; flip is a constant)
     if every:
 
         def redo(x, out):  # type: ignore[no-untyped-def]
             for i in range(x.size):
-                out[i] = _value(index, x[i])
+                out[i] = _value(index, -x[i] if flip else x[i])
 
         return _apart(redo, index)
 
@@ -356,9 +371,37 @@ def _fixup_pass(index: int, every: bool) -> Any:
                 xc = x[c : c + _CHUNK]
                 for i in range(yc.size):
                     if yc[i] != yc[i] and xc[i] == xc[i]:
-                        yc[i] = exact_f64(xc[i])
+                        yc[i] = exact_f64(-xc[i] if flip else xc[i])
 
     return _apart(fixup, index)
+
+
+def _dual_parts(index: int) -> tuple[Function, bool]:
+    """The derivative a dual loop computes with FAMILY[index], and whether it is taken at -x."""
+    function = _BY_INDEX[index]
+    derivative = kernel_derivative(function)
+    if derivative is None:
+        raise TypingError(f"{function.name} has no dual loop (its derivative has no kernels)")
+    return derivative, function.flip
+
+
+@functools.cache
+def _dual_block_pass(index: int) -> Any:
+    derivative, flip = _dual_parts(index)
+    other = derivative.index
+
+    def block(x, out, dout):  # type: ignore[no-untyped-def]
+        hard = False
+        for i in range(x.size):
+            # Both kernels inlined side by side: their common work (e^-|x|) is done once.
+            y, flag = _fast(index, x[i])
+            d, other_flag = _fast(other, -x[i] if flip else x[i])
+            out[i] = y
+            dout[i] = d
+            hard |= flag | other_flag
+        return hard
+
+    return _apart(block, index)
 
 
 @overload(_loop, inline="always")
@@ -383,6 +426,31 @@ def _loop_overload(which, x, out):  # type: ignore[no-untyped-def]
                 fixup(xs, ys)
 
     return loop_in_blocks
+
+
+@overload(_dual_loop, inline="always")
+def _dual_loop_overload(which, x, out, dout):  # type: ignore[no-untyped-def]
+    """out[i] = f(x[i]) and dout[i] = f'(x[i]) (at -x[i] with flip), f = FAMILY[which], in blocks.
+
+    Each block's rare path is the two functions' own, so both outputs are
+    bit-identical to their single loops'.
+    """
+    index = _index(which)
+    derivative, flip = _dual_parts(index)
+    block = _dual_block_pass(index)
+    every = x.dtype == types.float32
+    fixup = _fixup_pass(index, every)
+    fixup_derivative = _fixup_pass(derivative.index, every, flip)
+
+    def dual_loop(which, x, out, dout):  # type: ignore[no-untyped-def]
+        for start in range(0, x.size, _BLOCK):
+            end = start + _BLOCK
+            xs, ys, ds = x[start:end], out[start:end], dout[start:end]
+            if block(xs, ys, ds):
+                fixup(xs, ys)
+                fixup_derivative(xs, ds)
+
+    return dual_loop
 
 
 @overload(_on_buffers, inline="always")
@@ -451,6 +519,13 @@ def _loop_source(key: int) -> Callable[[Any, Any], None]:
     return loop
 
 
+def _dual_source(key: int) -> Callable[[Any, Any, Any], None]:
+    def dual(x, out, dout):  # type: ignore[no-untyped-def]
+        _dual_loop(key, x, out, dout)
+
+    return dual
+
+
 def _ffi_source(key: int) -> Callable[[Any], Any]:
     def handler(frame):  # type: ignore[no-untyped-def]
         dtype, x, out, n, error = X.frame_buffers(frame)
@@ -510,6 +585,8 @@ def _make(kind: str, index: int, cache: bool) -> Any:
         return _compile(types.float64(types.float64), cache=cache)(source)
     if kind in _LOOP_SIGNATURES:
         return _compile(_LOOP_SIGNATURES[kind], cache=cache)(_named(_loop_source(key), index))
+    if kind in _DUAL_SIGNATURES:
+        return _compile(_DUAL_SIGNATURES[kind], cache=cache)(_named(_dual_source(key), index))
     if kind == "ffi":
         # The handler's pool task first: the handler is linked against its address.
         task_source = _named(_ffi_task_source(key), index)
@@ -529,7 +606,7 @@ def _make(kind: str, index: int, cache: bool) -> Any:
 def build(kind: str, function: Function) -> Any:
     """Compile (or load from the disk cache) `function`'s loop of this kind.
 
-    Returns the numba dispatcher for "scalar", "f32" and "f64", the NumPy
+    Returns the numba dispatcher for "scalar", "f32", "f64", "dual32" and "dual64", the NumPy
     ufunc for "ufunc". A cache entry that cannot be loaded (truncated or
     garbled by a killed write or a full disk: numba raises while unpickling
     it) never fails the call: the kernel is compiled again, in memory. A
