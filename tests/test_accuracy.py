@@ -499,3 +499,88 @@ def test_float64_sigma2_subnormal_ties_round_toward_zero() -> None:
     want = -(q + (r > 4)).astype(np.float64) * 5e-324
     got = sg.sigmoid_derivative(np.concatenate([x, -x]), order=2)
     assert_same(got, np.concatenate([want, -want]), np.concatenate([x, -x]))
+
+
+def test_the_accurate_paths_decide_only_away_from_midpoints() -> None:
+    """`decided_f64`: a value within the bound of a float64 rounding midpoint is undecided."""
+    from sigmoid._kernels import exact
+
+    bound = exact.ACCURATE_BOUND
+    midpoint = 2.0**-53  # 1 + 2^-53 lies halfway between 1 and 1 + 2^-52
+    for ql, decided in [
+        (midpoint, False),
+        (midpoint * (1 - 2**-45), False),
+        (midpoint * (1 - 2**-30), True),
+        (2.0**-60, True),
+        (-midpoint / 2, False),  # below 1 the spacing halves: 1 - 2^-54 is one
+        (-midpoint / 4, True),
+    ]:
+        assert exact.decided_f64(0.5, 0.0, 1.0, ql, 1.0, bound) == decided, ql
+    # The same on the subnormal grid (2^-1074): 2^-1074 (1 + 1/2) is a midpoint too.
+    assert not exact.decided_f64(0.5, -1074.0, 1.5, 0.0, 1.0, bound)
+    assert exact.decided_f64(0.5, -1074.0, 1.25, 0.0, 1.0, bound)
+    assert exact.decided_f64(np.nan, 0.0, np.nan, 0.0, 1.0, bound)  # NaN is never rounded
+
+
+@pytest.mark.parametrize("name", F64_EXACT)
+def test_undecided_accurate_results_are_settled_in_decimal_arithmetic(name: str) -> None:
+    """Where the accurate path cannot decide, `sigmoid._rounded` does (in object mode).
+
+    No known input is that close to a midpoint, so this builds the accurate
+    path with a bound of 2^-50, under which every value is undecided, and
+    calls it from compiled code that released the GIL, in two threads at once.
+    """
+    import threading
+
+    import numba
+
+    from sigmoid._family import FAMILY
+    from sigmoid._kernels import loops
+    from sigmoid._rounded import correctly_rounded
+
+    entry = FAMILY[name]
+    accurate = loops._accurate64(entry.index, 2.0**-50)
+    mirror = entry.kernels is not None and entry.kernels.mirror
+
+    @numba.njit(nogil=True)
+    def through_compiled_code(x, out):  # type: ignore[no-untyped-def]
+        for i in range(x.size):
+            out[i] = accurate(x[i])
+
+    x, _ = _audited_hard_inputs(name)
+    x = x[:12]
+    at = -x if mirror else x  # the kernel computes g(x) = -f(-x) for a mirrored f
+    results = [np.empty_like(x) for _ in range(2)]
+    threads = [threading.Thread(target=through_compiled_code, args=(at, r)) for r in results]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    want = np.array([correctly_rounded(entry, float(v)) for v in x])
+    for r in results:
+        got = -r if mirror else r
+        assert got.tobytes() == want.tobytes()
+
+
+def _dyadic_near_zero(name: str) -> np.ndarray:
+    """±m 2^-k for m = 1, 3 and k = 1..80 (logit: 1/2 ± those, within (0, 1))."""
+    steps = np.array([m * 2.0**-k for k in range(1, 81) for m in (1, 3)])
+    if name == "logit":
+        p = np.concatenate([0.5 + steps, 0.5 - steps])
+        return p[(p > 0) & (p < 1)]
+    return np.concatenate([steps, -steps])
+
+
+@pytest.mark.parametrize("name", F64_EXACT)
+def test_float64_dyadic_inputs_near_zero_are_correctly_rounded(name: str) -> None:
+    """Near 0 each function is its Taylor series, so at x = m 2^-k its value
+    sits a hair (x² or x³ of it) off a float64 rounding midpoint: σ(2^-52) is
+    1/2 + 2^-54 - 2^-156/48, σ'''(2^-27) lies 2^-107 of itself from one. No
+    accurate path of ~100 bits can decide these; the decimal step does
+    (σ'''(±2^-27) came out one unit wrong before it). Against mpmath."""
+    x = _dyadic_near_zero(name)
+    want = [_oracle._round_mp(_oracle.exact(name, float(v)), np.dtype(np.float64)) for v in x]
+    got = FUNCTIONS[name](np.repeat(x, 2))[::2]  # (more than 32 elements: the array loop)
+    np.testing.assert_array_equal(got, np.array(want))
+    for value, truth in zip(x[::7], want[::7], strict=True):  # the scalar paths too
+        assert FUNCTIONS[name](float(value)) == truth, value

@@ -56,6 +56,7 @@ machine; 10 s now.
 
 from __future__ import annotations
 
+import collections
 import functools
 import hashlib
 import sys
@@ -130,9 +131,9 @@ _QUIET_MAX = 64.0
 _QUIET_P = 2.0**-120
 
 
-def _apart(function: Any, index: int) -> Any:
+def _apart(function: Any, index: int, **options: Any) -> Any:
     """`function` compiled on its own, to be called rather than inlined (see `_scalars`)."""
-    return _compile()(_named(function, index))
+    return _compile(**options)(_named(function, index))
 
 
 class _Scalars(NamedTuple):
@@ -176,14 +177,9 @@ def _scalars(index: int) -> _Scalars:
 
     exact_f64: Any = None  # (f64 calls it: never rebound below)
     if kernels.f64_hard:
-        exact64 = getattr(E, kernels.f64_exact or kernels.f32_exact)
         f64_fast = f64_kernel
 
-        def rounded64(x):  # type: ignore[no-untyped-def]
-            k, qh, ql, sign = exact64(x)
-            return E.exact_to_f64(x, k, qh, ql, sign)
-
-        exact_f64 = _apart(rounded64, index)
+        exact_f64 = _accurate64(index)
 
         @_inline
         def f64(x):  # type: ignore[no-untyped-def]
@@ -247,6 +243,52 @@ def _key(which: Any) -> int:
     if not isinstance(which, types.IntegerLiteral):
         raise TypingError(f"the function key must be a compile-time constant, not {which}")
     return int(which.literal_value)
+
+
+@functools.cache
+def _accurate64(index: int, bound: float = E.ACCURATE_BOUND) -> Any:
+    """The float64 value of FAMILY[index]'s kernel through its accurate path, compiled apart.
+
+    The accurate path's result, where it is farther than `bound` from a
+    rounding midpoint (`E.decided_f64`); otherwise, in object mode (holding the
+    GIL), the correctly rounded value from `sigmoid._rounded`, which cannot be
+    wrong. (A larger `bound` is for the tests: it sends many inputs there.)
+    """
+    kernels = _BY_INDEX[index].kernels
+    exact64 = getattr(E, kernels.f64_exact or kernels.f32_exact)
+
+    def rounded64(x):  # type: ignore[no-untyped-def]
+        k, qh, ql, sign = exact64(x)
+        if E.decided_f64(x, k, qh, ql, sign, bound):
+            return E.exact_to_f64(x, k, qh, ql, sign)
+        with numba.objmode(y="float64"):
+            y = decimal_value(index, x)
+        return y
+
+    # (nogil only shapes a Python entry point; this one is called by compiled
+    # code, and its object-mode block takes the GIL itself. With it numba warns.)
+    return _apart(rounded64, index, nogil=False)
+
+
+#: How many values `decimal_value` has settled in this process, by function name
+#: (benchmarks/accuracy64.py reports it: none is expected).
+SETTLED_IN_DECIMAL: collections.Counter[str] = collections.Counter()
+
+
+def decimal_value(index: int, x: float) -> float:
+    """What FAMILY[index]'s float64 kernel computes at x, correctly rounded without numba.
+
+    For a mirrored function (log σ(x) = -softplus(-x)) the kernel computes
+    the g of f(x) = -g(-x), that is g(x) = -f(-x).
+    """
+    from sigmoid._rounded import correctly_rounded
+
+    function = _BY_INDEX[index]
+    SETTLED_IN_DECIMAL[function.name] += 1
+    assert function.kernels is not None
+    if function.kernels.mirror:
+        return -correctly_rounded(function, -x)
+    return correctly_rounded(function, x)
 
 
 def _index(which: Any) -> int:
