@@ -519,7 +519,28 @@ def test_the_accurate_paths_decide_only_away_from_midpoints() -> None:
     # The same on the subnormal grid (2^-1074): 2^-1074 (1 + 1/2) is a midpoint too.
     assert not exact.decided_f64(0.5, -1074.0, 1.5, 0.0, 1.0, bound)
     assert exact.decided_f64(0.5, -1074.0, 1.25, 0.0, 1.0, bound)
-    assert exact.decided_f64(np.nan, 0.0, np.nan, 0.0, 1.0, bound)  # NaN is never rounded
+    assert exact.decided_f64(0.5, 0.0, np.nan, np.nan, 1.0, bound)  # NaN is never rounded
+    assert exact.decided_f64(0.5, 0.0, np.inf, 0.0, 1.0, bound)
+
+
+def test_only_undecided_values_go_to_decimal_arithmetic() -> None:
+    """NaN results (logit outside [0, 1], next to hard inputs, so that the fix-up
+    pass sees their NaN) never reach decimal arithmetic; the few audited hard
+    inputs that do (σ(2^-52), a hair off a midpoint) are all dyadic, near 0."""
+    from sigmoid._kernels import loops
+
+    def settled(name: str, x: np.ndarray) -> int:
+        before = loops.SETTLED_IN_DECIMAL[name]
+        FUNCTIONS[name](x)
+        return loops.SETTLED_IN_DECIMAL[name] - before
+
+    outside = np.array([-1.0, 2.0, np.inf, -np.inf, 1e300, -0.5] * 50)
+    for name in F64_EXACT:
+        x, _ = _audited_hard_inputs(name)
+        alone = settled(name, np.concatenate([x, x]))
+        assert settled(name, np.concatenate([x, outside, x])) == alone, name
+        near_zero = x[np.abs(x - (0.5 if name == "logit" else 0.0)) < 2.0**-20]
+        assert alone <= 2 * near_zero.size, name
 
 
 @pytest.mark.parametrize("name", F64_EXACT)

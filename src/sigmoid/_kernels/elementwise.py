@@ -11,7 +11,8 @@ result unrounded as q + c within a proven margin (2^-65 |q| for σ and σ';
 for σ'' and σ''', which vanish at 0 and ±1.317, a margin that depends on x);
 where q + c ± margin would round apart (about 1 input in 1,000 to 3,000, and
 every subnormal result) the kernel says "hard", and `sigmoid._kernels.exact`
-(~100 bits) decides. σ'' takes 1 - e as -p itself near 0, and σ''' writes
+(~100 bits, or decimal arithmetic where even that is too close to call)
+decides. σ'' takes 1 - e as -p itself near 0, and σ''' writes
 e² - 4e + 1 as (e - c1)(e - c2), with e - c1 from a series in x - x0 around
 its zeros x0, so both keep their relative accuracy where they vanish.
 softplus (and log σ(x) = -softplus(-x)) and logit are m ln 2 + 2 atanh(s)
@@ -90,7 +91,8 @@ def _times_pow2(y, k):  # type: ignore[no-untyped-def]
 # and says "hard" when q + c ± that bound with some to spare (2^-65 |q| for σ
 # and σ') do not round alike; those inputs (about 1 in 2,500 for σ, 2,800 for
 # σ', 1,000 for σ'' and σ'''; and the subnormal results) go through
-# `sigmoid._kernels.exact` (~100 bits), rounded once by `exact_to_f64`.
+# `sigmoid._kernels.exact` (~100 bits), rounded once by `exact_to_f64` where
+# that is decided (`exact.decided_f64`), in decimal arithmetic where not.
 #
 # e = exp(-|x|) = 2^m 2^(j/4) e^r: k = round(-|x| 4/ln 2) = 4m + j, r = -|x| -
 # k ln(2)/4 (Cody–Waite as above, the dropped k LN2_LO/4 below 2^-75.9), so

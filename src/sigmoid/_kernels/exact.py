@@ -5,7 +5,11 @@ value (about 1 input in 10^7), and (`softplus_exact64`, `logit_exact64`) where
 a float64 one cannot. Nothing here needs to be fast; it needs to be right:
 every double-double operation is accurate to ~2^-104, e^t comes from a
 25-term Taylor series (see `sigmoid._kernels.dd.exp_full`) and logarithms
-from a 22-term atanh series (`atanh2_dd`).
+from a 22-term atanh series (`atanh2_dd`). A float64 result from here is
+rounded only where it lies farther than `ACCURATE_BOUND` from a rounding
+midpoint (`decided_f64`); the rest, such as σ(2^-52) = 1/2 + 2^-54 -
+2^-156/48, are settled in decimal arithmetic (`sigmoid._kernels.loops`).
+float32 needs no such step: every float32 input is checked (benchmarks/accuracy.py).
 """
 
 from __future__ import annotations
@@ -100,14 +104,16 @@ ACCURATE_BOUND = 2.0**-94
 def decided_f64(x, k, qh, ql, sign, bound):  # type: ignore[no-untyped-def]
     """Whether every value within `bound` (relative) of sign 2^k (qh + ql) rounds to one float64.
 
-    (qh, ql) normalised, as for `exact_to_f64`; NaN (which is not rounded) is
-    decided. The accurate paths' bound is ACCURATE_BOUND.
+    (qh, ql) normalised, as for `exact_to_f64`. A NaN or infinite value (logit
+    outside [0, 1], which the float64 fix-up passes also bring here: their
+    NaN looks like a flagged one) is not rounded, so it is decided. The
+    accurate paths' bound is ACCURATE_BOUND.
     """
     margin = bound * abs(qh)
     up_h, up_l = fast_two_sum(qh, ql + margin)
     down_h, down_l = fast_two_sum(qh, ql - margin)
     up = exact_to_f64(x, k, up_h, up_l, sign)
-    return (up == exact_to_f64(x, k, down_h, down_l, sign)) | (x != x)
+    return (up == exact_to_f64(x, k, down_h, down_l, sign)) | ~(abs(qh) < math.inf)
 
 
 @jit
