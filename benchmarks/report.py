@@ -478,8 +478,9 @@ FRAMEWORKS_INTRODUCTION = [
     f"- *{ON_TENSOR}*: `{TENSOR}` on `t = torch.from_numpy(x)` (the array's memory), against "
     f"`{TORCH}` and our NumPy path on the same data, `{TENSOR_NUMPY}` (the view made in the call).",
     f"- *{ON_BACKWARD}*: t requires grad; a call sets `t.grad = None`, computes y = f(t) and runs "
-    "`y.backward(g)`, g a tensor of ones made beforehand; f is `sg.sigmoid` (its backward: g · σ'(t) "
-    "by our σ' kernel) or `torch.sigmoid` (its backward: g · y(1 − y)).",
+    "`y.backward(g)`, g a tensor of ones made beforehand; f is `sg.sigmoid` (its forward pass "
+    "computes σ'(t) with σ(t) in one dual loop and keeps it; its backward: g · σ'(t)) or "
+    "`torch.sigmoid` (its backward: g · y(1 − y)).",
     f"- *{ON_JIT}*: `{JIT}` (on the CPU backend, our kernels as an XLA FFI call) against "
     f"`{JAX_JIT}`, on `jax.device_put(x)`; a call waits for its result (`.block_until_ready()`); "
     "both were compiled and run once beforehand.",
