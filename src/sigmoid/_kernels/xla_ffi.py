@@ -414,8 +414,15 @@ def _destroy(api, error):  # type: ignore[no-untyped-def]
 
 @_inline
 def _pool_threads(api, ctx):  # type: ignore[no-untyped-def]
-    """The number of threads in XLA's pool for this call (1 where XLA has none to offer)."""
+    """The number of threads in XLA's pool for this call (1 where XLA has none to offer).
+
+    1 too where the runtime's API table is too small to hold the pool's
+    functions, or holds a NULL for either of them.
+    """
     if _words(api, 1)[0] < _API_WITH_POOL:
+        return 1
+    table = _words(api, _API_WITH_POOL // 8)
+    if table[_SCHEDULE_AT // 8] == 0 or table[_NUM_THREADS_AT // 8] == 0:
         return 1
     count, args = _stack_words(1), _stack_words(4)
     _words(count, 1)[0] = 1
