@@ -32,7 +32,14 @@ from family import PUBLIC  # type: ignore[import-not-found]
 
 NUMEXPR = "1/(1+exp(-x))"
 OURS, OURS_OUT = "ours", "ours, out="
-EXPIT, TORCH_OUT = "scipy.special.expit", "torch.sigmoid, out="
+EXPIT, TORCH_F, TORCH_OUT = "scipy.special.expit", "torch.sigmoid", "torch.sigmoid, out="
+TEXTBOOK = "1/(1+np.exp(-x))"
+#: The peers that compute what ours does in float32, as closely as they can:
+#: in float64, rounded once to float32 (at most nearly correctly rounded).
+TORCH_VIA_F64 = "torch.sigmoid(t.double()).float()"
+TORCH_VIA_F64_OUT = "w.copy_(t); torch.sigmoid(w, out=w); o.copy_(w)"
+EXPIT_VIA_F64 = "expit(x.astype(float64)).astype(float32)"
+VIA_F64 = (TORCH_VIA_F64, TORCH_VIA_F64_OUT, EXPIT_VIA_F64)
 COPYTO, COPY_ALLOCATING = "copy: np.copyto(dst, x)", "copy: x.copy() (allocates)"
 #: Ours is also timed with out= for these: the headline and the targets need it.
 WITH_OUT = ("sigmoid",)
@@ -96,6 +103,18 @@ def on_tensor(func: Callable[..., Any], out: bool = False) -> Setup:
         return (lambda: func(t, out=o)) if x.ndim else None
 
     return setup
+
+
+def float32_only(setup: Setup) -> Setup:
+    """The setup for float32 input; n/a in float64 (where it is the plain peer again)."""
+    return lambda x: setup(x) if x.dtype == np.float32 else None
+
+
+def torch_via_float64_into(x: np.ndarray) -> Callable[[], Any] | None:
+    """torch.sigmoid in float64 with out= (no allocation): widen into w, in place, round into o."""
+    t = torch.from_numpy(x)
+    w, o = torch.empty_like(t, dtype=torch.float64), torch.empty_like(t)
+    return (lambda: o.copy_(torch.sigmoid(w.copy_(t), out=w))) if x.ndim else None
 
 
 def torch_backward(x: np.ndarray) -> Callable[[], Any]:
@@ -169,9 +188,9 @@ class Impl:
 # The lambdas look a peer's library up when called, not here, where it may be None.
 PEERS: dict[str, tuple[Impl, ...]] = {
     "sigmoid": (
-        Impl("1/(1+np.exp(-x))", call(textbook_sigmoid, python_float=False)),
+        Impl(TEXTBOOK, call(textbook_sigmoid, python_float=False)),
         Impl(EXPIT, call(lambda v: special.expit(v)), special),
-        Impl("torch.sigmoid", on_tensor(lambda t: torch.sigmoid(t)), torch),
+        Impl(TORCH_F, on_tensor(lambda t: torch.sigmoid(t)), torch),
         Impl(
             TORCH_OUT,
             on_tensor(lambda t, out: torch.sigmoid(t, out=out), out=True),
@@ -184,6 +203,22 @@ PEERS: dict[str, tuple[Impl, ...]] = {
             numexpr,
         ),
         Impl("jax.nn.sigmoid (jit)", jitted(lambda v: jax.nn.sigmoid(v)), jax),
+        Impl(
+            TORCH_VIA_F64,
+            float32_only(on_tensor(lambda t: torch.sigmoid(t.double()).float())),
+            torch,
+        ),
+        Impl(TORCH_VIA_F64_OUT, float32_only(torch_via_float64_into), torch, versus=OURS_OUT),
+        Impl(
+            EXPIT_VIA_F64,
+            float32_only(
+                call(
+                    lambda v: special.expit(v.astype(np.float64)).astype(np.float32),
+                    python_float=False,
+                )
+            ),
+            special,
+        ),
     ),
     "sigmoid_derivative": (
         Impl("s*(1-s), s = scipy.special.expit(x) timed too", call(textbook_derivative), special),
