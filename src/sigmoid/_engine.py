@@ -340,11 +340,15 @@ def _ndarray(function: Function, x: np.ndarray, out: Any) -> Any:
     # Any shape or strides; 0-d gives a scalar, as NumPy does. With out=, what
     # `_general` would do too (the ufunc handles overlap and broadcasts x to
     # out), without its frame: out= costs about what allocating does.
-    if x.size <= TINY and x.dtype in _LOOP:
+    dtype = x.dtype
+    if x.size <= TINY and dtype in _LOOP:
         if out is None:
             return (_UFUNC[function.index] or kernel("ufunc", function))(x)
+        # numba's ufuncs write a strided out as if it were contiguous (numba
+        # 0.68: `f(x, out=np.zeros(8)[::2])` fills the first half): carray,
+        # C-contiguous (and aligned and writeable), or the long way.
         # (`is`: NumPy's dtypes of one kind are one object; any other goes the long way)
-        if type(out) is np.ndarray and out.dtype is x.dtype and out.flags.carray:
+        if type(out) is np.ndarray and out.dtype is dtype and out.flags.carray:
             try:  # (a try costs nothing until it raises; a `with` would)
                 return (_UFUNC[function.index] or kernel("ufunc", function))(x, out)
             except ValueError:  # x does not broadcast to out: `_general` says so
