@@ -414,7 +414,7 @@ def test_gelu_within_its_stated_ulps_of_mpmath() -> None:
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name", ["gelu", "gelu_derivative"])
 def test_gelu_threaded_result_is_bit_identical_to_small_calls(name: str, dtype: type) -> None:
-    # Large enough to be split over threads (from 2^17 elements), with a ragged end.
+    # Large enough to be split over threads (from ~40,000 elements), with a ragged end.
     f = getattr(activations, name)
     x = np.random.default_rng(5).uniform(-45, 12, 5 * (1 << 17) + 123).astype(dtype)
     pieces = np.concatenate([f(piece) for piece in np.array_split(x, 300)])

@@ -44,11 +44,17 @@ __all__ = [
 ]
 
 _F64 = np.dtype(np.float64)
-# Below this many elements per thread, handing work to another thread costs
-# more than it saves (a hand-off is ~20 µs; an element ~1-3 ns).
-_MIN_PER_THREAD = 1 << 16
-# Arrays smaller than this run on the calling thread, without a look at threads.
-SMALL = 2 * _MIN_PER_THREAD
+# Each thread gets at least this much work (ns on one core): handing a slice
+# to a pool thread and hearing back costs ~45 µs on the 2-core VMs of
+# docs/benchmarks.md (waking a thread there is slow), and splitting measured
+# faster only from ~110 µs of work, whatever the function (float32 σ from
+# ~200,000 elements, float64 softplus from ~30,000).
+_NS_PER_THREAD = 60_000
+# Arrays smaller than this run on the calling thread, without a look at threads
+# (even the costliest loop, ~4.5 ns an element, has too little work below it).
+SMALL = 1 << 14
+#: The cost per element assumed for a loop that states none (ns on one core).
+DEFAULT_COST = 3.0
 # Arrays of at most this many elements go through our NumPy ufuncs: their
 # scalar inner loop costs 7-11 ns an element, against ~1 ns in the SIMD loops,
 # but they save ~450 ns of checks, allocation and call.
@@ -156,16 +162,16 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_reset_pool)
 
 
-def run(loop: Any, src: np.ndarray, *dst: np.ndarray) -> None:
-    """loop(src, *dst) on 1-D arrays of one size, split over threads when it is large enough.
+def run(loop: Any, src: np.ndarray, *dst: np.ndarray, cost: float = DEFAULT_COST) -> None:
+    """loop(src, *dst) on 1-D arrays of one size, split over threads when it is worth it.
 
-    The loops release the GIL and every element is computed on its own, so the
-    result is bit-identical whatever the split.
+    `cost` is the loop's time per element on one core, in ns (`Kernels.cost`):
+    each thread is given at least `_NS_PER_THREAD` of work. The loops release
+    the GIL and every element is computed on its own, so the result is
+    bit-identical whatever the split.
     """
     global _pool
-    threads = (
-        1 if src.size < 2 * _MIN_PER_THREAD else min(thread_count(), src.size // _MIN_PER_THREAD)
-    )
+    threads = min(thread_count(), int(src.size * cost) // _NS_PER_THREAD)
     if threads <= 1:
         loop(src, *dst)
         return
@@ -182,6 +188,13 @@ def run(loop: Any, src: np.ndarray, *dst: np.ndarray) -> None:
     loop(src[:step], *(d[:step] for d in dst))
     for future in futures:
         future.result()
+
+
+def _cost(function: Function | None, dtype: np.dtype[Any]) -> float:
+    """The time per element (ns, one core) of function's loop for dtype, float32 or float64."""
+    if function is None or function.kernels is None:
+        return DEFAULT_COST
+    return function.kernels.cost[dtype == _F64]
 
 
 def _round_to_bfloat16(y: Any) -> np.ndarray:
@@ -252,7 +265,7 @@ def _compute(function: Function, arr: np.ndarray, dest: np.ndarray | None = None
         if arr.size:
             # ravel is a view when arr is contiguous in that order, else one copy.
             loop = kernel(_KIND[dtype], function)
-            run(loop, arr.ravel(order=order), dest.ravel(order=order))
+            run(loop, arr.ravel(order=order), dest.ravel(order=order), cost=_cost(function, dtype))
         return dest
     if dest is None:
         return result
@@ -285,7 +298,8 @@ def with_derivative(function: Function, x: np.ndarray) -> tuple[np.ndarray, np.n
     n = x.size
     both = np.empty(2 * n, x.dtype)
     if n:
-        run(loop, x.ravel(order=order), both[:n], both[n:])
+        cost = _cost(function, x.dtype) + _cost(kernel_derivative(function), x.dtype)
+        run(loop, x.ravel(order=order), both[:n], both[n:], cost=cost)
     return both[:n].reshape(x.shape, order=order), both[n:].reshape(x.shape, order=order)
 
 
@@ -380,7 +394,7 @@ def _general(function: Function, x: Any, out: Any) -> Any:
                 if x.size < SMALL:
                     loop(x, result)
                 else:
-                    run(loop, x, result)
+                    run(loop, x, result, cost=_cost(function, x.dtype))
                 return result
         arr = as_float_array(x)
         result = _compute(function, arr)
@@ -406,7 +420,7 @@ def _general(function: Function, x: Any, out: Any) -> Any:
         if x.size < SMALL:
             loop(x, out)
         else:
-            run(loop, x, out)
+            run(loop, x, out, cost=_cost(function, x.dtype))
         return out
     return _evaluate_into(function, as_float_array(x), check_out(out))
 

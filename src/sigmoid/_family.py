@@ -54,6 +54,11 @@ class Kernels:
     #: enough for them (it may settle for the float64 value where that rounds
     #: safely to float32).
     f64_exact: str | None = None
+    #: The float32 and float64 loops' time per element on one core, in ns
+    #: (`benchmarks/loops.py` on the AVX-512 machine of docs/benchmarks.md):
+    #: how much work an array is, which decides whether a second thread pays
+    #: for its hand-off (`sigmoid._engine.run`). Only speed depends on it.
+    cost: tuple[float, float] = (1.0, 3.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +116,9 @@ _ENTRIES = (
         A.sigmoid,
         (0.0, 1.0),
         derivative="sigmoid_derivative",
-        kernels=Kernels("sigmoid_f64", "sigmoid_f32_fast", "sigmoid_exact", f64_hard=True),
+        kernels=Kernels(
+            "sigmoid_f64", "sigmoid_f32_fast", "sigmoid_exact", f64_hard=True, cost=(0.65, 1.8)
+        ),
         reference=lambda mp, x: 1 / (1 + mp.exp(-x)),
     ),
     Function(
@@ -125,6 +132,7 @@ _ENTRIES = (
             "sigmoid_derivative_f32_fast",
             "sigmoid_derivative_exact",
             f64_hard=True,
+            cost=(0.87, 1.86),
         ),
         reference=lambda mp, x: _mp_derivative(mp, x, 1),
     ),
@@ -139,6 +147,7 @@ _ENTRIES = (
             "sigmoid_derivative2_f32_fast",
             "sigmoid_derivative2_exact",
             f64_hard=True,
+            cost=(2.4, 3.0),
         ),
         reference=lambda mp, x: _mp_derivative(mp, x, 2),
         truncated_below=2.0**-28,  # x³/24 is under 2^-56 x/8 there
@@ -154,6 +163,7 @@ _ENTRIES = (
             "sigmoid_derivative3_f32_fast",
             "sigmoid_derivative3_exact",
             f64_hard=True,
+            cost=(3.2, 3.7),
         ),
         reference=lambda mp, x: _mp_derivative(mp, x, 3),
     ),
@@ -169,6 +179,7 @@ _ENTRIES = (
             "softplus_exact",
             f64_hard=True,
             f64_exact="softplus_exact64",
+            cost=(1.2, 4.3),
         ),
         reference=lambda mp, x: mp.log1p(mp.exp(x)),
     ),
@@ -186,6 +197,7 @@ _ENTRIES = (
             mirror=True,
             f64_hard=True,
             f64_exact="softplus_exact64",
+            cost=(1.3, 4.5),
         ),
         reference=lambda mp, x: -mp.log1p(mp.exp(-x)),
     ),
@@ -196,7 +208,12 @@ _ENTRIES = (
         (-_INF, _INF),
         derivative="logit_derivative",
         kernels=Kernels(
-            "logit_f64", "logit_f32_fast", "logit_exact", f64_hard=True, f64_exact="logit_exact64"
+            "logit_f64",
+            "logit_f32_fast",
+            "logit_exact",
+            f64_hard=True,
+            f64_exact="logit_exact64",
+            cost=(0.87, 1.8),
         ),
         reference=lambda mp, p: mp.log(p / (1 - p)),
         domain="unit",

@@ -3,9 +3,9 @@
 The arithmetic is in `sigmoid.activations._gelu_kernels` (numba, imported on
 the first call, never at ``import sigmoid``). float32 and float64 arrays go to
 their own loop, which computes in float64; float16 and longdouble are
-computed in float64 and rounded once to their dtype. Arrays of 2^17 elements
-or more are split over the engine's threads (`sigmoid._engine.run`, as for
-`sigmoid.sigmoid`); every element is computed on its own, so the result
+computed in float64 and rounded once to their dtype. Large arrays are split
+over the engine's threads (`sigmoid._engine.run`, as for `sigmoid.sigmoid`,
+at its default cost per element); every element is computed on its own, so the result
 does not depend on the split.
 """
 
