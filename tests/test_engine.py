@@ -11,8 +11,9 @@ import pytest
 
 import sigmoid as sg
 from family import PUBLIC
+from sigmoid import _engine
 from sigmoid._engine import evaluate, with_derivative
-from sigmoid._family import FAMILY, kernel_derivative
+from sigmoid._family import FAMILY, Kernels, kernel_derivative
 
 # Large enough for every thread to get a slice (the engine splits an array
 # from ~120 µs of work on one core: float32 σ from ~185,000 elements), with a
@@ -112,3 +113,43 @@ def test_with_derivative_is_both_loops_bit_for_bit(name: str, dtype: type) -> No
 def test_with_derivative_is_none_without_a_dual_loop() -> None:
     assert with_derivative(FAMILY["logit"], np.array([0.5])) is None  # a formula derivative
     assert with_derivative(FAMILY["sigmoid"], np.array([0.5], np.float16)) is None
+
+
+def _slices_run(size: int, cost: float) -> list[int]:
+    """The slice sizes `run` hands a loop for an array of `size` elements of this cost."""
+    seen: list[int] = []
+    lock = threading.Lock()
+
+    def loop(src: np.ndarray, dst: np.ndarray) -> None:
+        with lock:
+            seen.append(src.size)
+        dst[...] = src
+
+    src = np.arange(size, dtype=np.float64)
+    dst = np.empty_like(src)
+    _engine.run(loop, src, dst, cost=cost)
+    np.testing.assert_array_equal(dst, src)  # every slice, exactly once
+    return sorted(seen)
+
+
+def test_arrays_are_split_by_their_work_not_their_length() -> None:
+    threads = _engine.thread_count()
+    # Under two threads' worth of work: one call on the calling thread, whatever the length.
+    below = int(2 * _engine._NS_PER_THREAD / 4.5) - 1
+    assert _slices_run(below, cost=4.5) == [below]
+    cheap = 10 * below
+    assert _slices_run(cheap, cost=0.4) == [cheap]
+    # The same length with a costlier loop: split, if there is a second thread.
+    slices = _slices_run(cheap, cost=4.5)
+    expected = 1 if threads < 2 else min(threads, int(cheap * 4.5) // _engine._NS_PER_THREAD)
+    assert len(slices) == expected
+
+
+def test_every_kernel_states_its_cost() -> None:
+    # A function left at the default cost would split at the wrong size.
+    default = Kernels.__dataclass_fields__["cost"].default
+    for function in FAMILY.values():
+        if function.kernels is not None:
+            assert function.kernels.cost != default, function.name
+            f32, f64 = function.kernels.cost
+            assert 0 < f32 <= f64 < 20, function.name
