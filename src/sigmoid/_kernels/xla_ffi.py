@@ -141,10 +141,8 @@ def _error(typingctx, api, message):  # type: ignore[no-untyped-def]
         )
         for i, value in enumerate(fields):
             builder.store(value, cgutils.gep_inbounds(builder, slot, 0, i))
-        create = ir.FunctionType(i8p, [record.as_pointer()])
-        at = builder.add(builder.ptrtoint(args[0], i64), ir.Constant(i64, _ERROR_CREATE_AT))
-        function = builder.load(builder.inttoptr(at, create.as_pointer().as_pointer()))
-        return builder.call(function, [slot])
+        create = _api_function(builder, args[0], ir.Constant(i64, _ERROR_CREATE_AT), returns=True)
+        return builder.call(create, [builder.bitcast(slot, i8p)])
 
     return types.voidptr(types.int64, message), codegen
 
