@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -153,3 +154,58 @@ def test_every_kernel_states_its_cost() -> None:
             assert function.kernels.cost != default, function.name
             f32, f64 = function.kernels.cost
             assert 0 < f32 <= f64 < 20, function.name
+
+
+def _waiting_workers() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("sigmoid-waiting")]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_calls_from_several_threads_at_once_are_each_right(dtype: type) -> None:
+    # One call at a time has the waiting workers; the others go to the pool.
+    x = np.random.default_rng(11).uniform(-110, 110, LARGE).astype(dtype)
+    expected = np.concatenate([sg.sigmoid(piece) for piece in np.array_split(x, 100)])
+    results: list[bytes] = []
+
+    def worker() -> None:
+        for _ in range(5):
+            results.append(sg.sigmoid(x).tobytes())
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads)
+    assert results == [expected.tobytes()] * 20
+
+
+def test_waiting_workers_are_woken_after_they_sleep() -> None:
+    if _engine.thread_count() < 2:
+        pytest.skip("one usable CPU: no worker to wait")
+    x = np.random.default_rng(12).uniform(-10, 10, 1 << 18)
+    expected = np.concatenate([sg.sigmoid(piece) for piece in np.array_split(x, 64)])
+    for pause in (0.0, 0.05, 0.0, 0.2):  # awake, asleep, awake, asleep
+        time.sleep(pause)
+        assert sg.sigmoid(x).tobytes() == expected.tobytes()
+    assert _waiting_workers()  # (started by the first call)
+
+
+def test_a_forked_child_computes_without_the_parents_workers() -> None:
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork on this platform")
+    x = np.random.default_rng(13).uniform(-10, 10, 1 << 18)
+    expected = sg.sigmoid(x).tobytes()  # the parent's workers are running now
+    pid = os.fork()
+    if pid == 0:  # the child: exit status 0 only if right
+        os._exit(0 if sg.sigmoid(x).tobytes() == expected else 1)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(pid, 9)
+        pytest.fail("the forked child hung")
+    assert os.waitstatus_to_exitcode(status) == 0

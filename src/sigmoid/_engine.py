@@ -50,6 +50,9 @@ _F64 = np.dtype(np.float64)
 # faster only from ~110 µs of work, whatever the function (float32 σ from
 # ~200,000 elements, float64 softplus from ~30,000).
 _NS_PER_THREAD = 60_000
+# The same for the workers that wait in compiled code (`_run_hot`): a hand-off
+# to one that is awake takes a few µs, and one asleep is not waited for.
+_HOT_NS_PER_THREAD = 15_000
 # Arrays smaller than this run on the calling thread, without a look at threads
 # (even the costliest loop, ~4.5 ns an element, has too little work below it).
 SMALL = 1 << 14
@@ -113,10 +116,73 @@ _kept_off: tuple[int, int] = (-1, 0)  # (CPU, how many workers then)
 
 
 def _reset_pool() -> None:  # a forked child has none of the parent's threads
-    global _pool, _kept_off
+    global _pool, _kept_off, _hot, _hot_lock
     _pool = None
     _worker_ids.clear()
     _kept_off = (-1, 0)
+    _hot, _hot_lock = None, threading.Lock()
+
+
+# The workers that wait for work in compiled code (`sigmoid._kernels.pool`),
+# for the float32 and float64 loops of the family: their mailboxes and the
+# events they sleep on. One call at a time uses them; a call from another
+# thread meanwhile goes to `_pool`.
+_hot: tuple[np.ndarray, list[threading.Event]] | None = None
+_hot_lock = threading.Lock()
+
+
+def _hot_worker(mailboxes: np.ndarray, w: int, wake: threading.Event) -> None:
+    from ._kernels import pool
+
+    _note_worker()
+    words = mailboxes[w * pool.MAILBOX_WORDS : (w + 1) * pool.MAILBOX_WORDS]
+    while True:
+        pool.serve(words.ctypes.data)  # (without the GIL) until idle for a while
+        wake.wait()
+        wake.clear()
+        words[pool.ASLEEP] = 0  # (a post that saw it still set only wakes us once more)
+
+
+def _run_hot(function: Function, src: np.ndarray, dst: np.ndarray, threads: int) -> bool:
+    """function's loop on src into dst, on this thread and the waiting workers; False if busy."""
+    global _hot
+    if not _hot_lock.acquire(blocking=False):
+        return False
+    try:
+        from ._kernels import loops, pool
+        from ._kernels import xla_ffi as X
+
+        if _hot is None:
+            workers = max(1, thread_count() - 1)
+            mailboxes = np.zeros(workers * pool.MAILBOX_WORDS, np.int64)
+            _hot = mailboxes, [threading.Event() for _ in range(workers)]
+            for w, wake in enumerate(_hot[1]):
+                threading.Thread(
+                    target=_hot_worker,
+                    args=(mailboxes, w, wake),
+                    name=f"sigmoid-waiting-{w}",
+                    daemon=True,
+                ).start()
+        mailboxes, wakes = _hot
+        workers = min(threads - 1, len(wakes))
+        task = loops.task_address(function.index)
+        n = src.size
+        slices = 4 * threads
+        step = -(-n // (slices * _ALIGN)) * _ALIGN
+        state = np.zeros(X._STATE_WORDS, np.int64)
+        state[X._X], state[X._OUT], state[X._N] = src.ctypes.data, dst.ctypes.data, n
+        state[X._DTYPE] = X.F32 if src.dtype == np.float32 else X.F64
+        state[X._STEP], state[X._SLICES] = step, -(-n // step)
+        state[X._REFS] = 1 << 62  # never released to 0: the array is ours
+        _keep_workers_off_this_cpu()
+        asleep = pool.post(mailboxes.ctypes.data, workers, task, state.ctypes.data)
+        for w in range(workers):
+            if asleep >> w & 1:
+                wakes[w].set()
+        pool.lead(mailboxes.ctypes.data, workers, task, state.ctypes.data)
+        return True
+    finally:
+        _hot_lock.release()
 
 
 def _note_worker() -> None:  # runs in each new pool thread
@@ -162,16 +228,30 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_reset_pool)
 
 
-def run(loop: Any, src: np.ndarray, *dst: np.ndarray, cost: float = DEFAULT_COST) -> None:
+def run(
+    loop: Any,
+    src: np.ndarray,
+    *dst: np.ndarray,
+    cost: float = DEFAULT_COST,
+    function: Function | None = None,
+) -> None:
     """loop(src, *dst) on 1-D arrays of one size, split over threads when it is worth it.
 
-    `cost` is the loop's time per element on one core, in ns (`Kernels.cost`):
-    each thread is given at least `_NS_PER_THREAD` of work. The loops release
-    the GIL and every element is computed on its own, so the result is
-    bit-identical whatever the split.
+    `cost` is the loop's time per element on one core, in ns (`Kernels.cost`).
+    With `function` (one output: its float32 or float64 loop) the slices go
+    to the workers waiting in compiled code, each given at least
+    `_HOT_NS_PER_THREAD` of work (`_run_hot`); otherwise, or while another
+    thread's call has them, to the thread pool, at least `_NS_PER_THREAD`
+    each. The loops release the GIL and every element is computed on its
+    own, so the result is bit-identical whatever the split.
     """
     global _pool
-    threads = min(thread_count(), int(src.size * cost) // _NS_PER_THREAD)
+    work = int(src.size * cost)
+    if function is not None and len(dst) == 1:
+        hot = min(thread_count(), work // _HOT_NS_PER_THREAD)
+        if hot > 1 and _run_hot(function, src, dst[0], hot):
+            return
+    threads = min(thread_count(), work // _NS_PER_THREAD)
     if threads <= 1:
         loop(src, *dst)
         return
@@ -265,7 +345,13 @@ def _compute(function: Function, arr: np.ndarray, dest: np.ndarray | None = None
         if arr.size:
             # ravel is a view when arr is contiguous in that order, else one copy.
             loop = kernel(_KIND[dtype], function)
-            run(loop, arr.ravel(order=order), dest.ravel(order=order), cost=_cost(function, dtype))
+            run(
+                loop,
+                arr.ravel(order=order),
+                dest.ravel(order=order),
+                cost=_cost(function, dtype),
+                function=function,
+            )
         return dest
     if dest is None:
         return result
@@ -394,7 +480,7 @@ def _general(function: Function, x: Any, out: Any) -> Any:
                 if x.size < SMALL:
                     loop(x, result)
                 else:
-                    run(loop, x, result, cost=_cost(function, x.dtype))
+                    run(loop, x, result, cost=_cost(function, x.dtype), function=function)
                 return result
         arr = as_float_array(x)
         result = _compute(function, arr)
@@ -420,7 +506,7 @@ def _general(function: Function, x: Any, out: Any) -> Any:
         if x.size < SMALL:
             loop(x, out)
         else:
-            run(loop, x, out, cost=_cost(function, x.dtype))
+            run(loop, x, out, cost=_cost(function, x.dtype), function=function)
         return out
     return _evaluate_into(function, as_float_array(x), check_out(out))
 

@@ -79,6 +79,7 @@ from . import dd as D
 from . import elementwise as K
 from . import exact as E
 from . import log as L
+from . import pool as P
 from . import xla_ffi as X
 
 __all__ = ["build"]
@@ -668,6 +669,17 @@ def build(kind: str, function: Function) -> Any:
 _cache_readable = True
 
 
+@functools.cache
+def task_address(index: int) -> int:
+    """The address of FAMILY[index]'s slice task, ``void task(void* state)`` (a numba cfunc).
+
+    The task the FFI handler puts on XLA's pool (`_ffi_task_source`), built
+    with that handler on first use; `sigmoid._kernels.pool`'s workers run it too.
+    """
+    build("ffi", _BY_INDEX[index])
+    return int(llvmlite.binding.address_of_symbol(X.task_symbol(_STAMP * _KEYS + index)))
+
+
 def _stop_disk_cache() -> None:
     """Compile everything in memory from now on (this process only).
 
@@ -678,7 +690,7 @@ def _stop_disk_cache() -> None:
     """
     global _cache_readable
     _cache_readable = False
-    for module in (D, L, K, E, X):
+    for module in (D, L, K, E, X, P):
         for value in vars(module).values():
             cache = getattr(value, "_cache", None) if isinstance(value, Dispatcher) else None
             if cache is not None:
