@@ -166,14 +166,10 @@ def _run_hot(function: Function, src: np.ndarray, dst: np.ndarray, threads: int)
         mailboxes, wakes = _hot
         workers = min(threads - 1, len(wakes))
         task = loops.task_address(function.index)
-        n = src.size
-        slices = 4 * threads
-        step = -(-n // (slices * _ALIGN)) * _ALIGN
         state = np.zeros(X._STATE_WORDS, np.int64)
-        state[X._X], state[X._OUT], state[X._N] = src.ctypes.data, dst.ctypes.data, n
-        state[X._DTYPE] = X.F32 if src.dtype == np.float32 else X.F64
-        state[X._STEP], state[X._SLICES] = step, -(-n // step)
-        state[X._REFS] = 1 << 62  # never released to 0: the array is ours
+        dtype = X.F32 if src.dtype == np.float32 else X.F64
+        # (a reference count the tasks never bring to 0: the array is ours)
+        X.fill_state(state, dtype, src.ctypes.data, dst.ctypes.data, src.size, 4 * threads, 1 << 62)
         _keep_workers_off_this_cpu()
         asleep = pool.post(mailboxes.ctypes.data, workers, task, state.ctypes.data)
         for w in range(workers):

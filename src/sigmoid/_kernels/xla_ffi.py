@@ -36,7 +36,7 @@ import numpy as np
 from llvmlite import ir
 from numba import types
 from numba.core import cgutils
-from numba.extending import intrinsic
+from numba.extending import intrinsic, register_jitable
 
 __all__ = [
     "F32",
@@ -445,18 +445,31 @@ def pooled(frame, dtype, x, out, n):  # type: ignore[no-untyped-def]
     threads = _pool_threads(head[2], head[3])
     if threads < 2:
         return 0
-    slices = min(_SLICES_PER_THREAD * threads, n // (POOL_FROM // 2))
-    step = -(-n // (slices * _ALIGN)) * _ALIGN  # ceil(n / slices), aligned
-    slices = -(-n // step)
     state = _malloc(8 * _STATE_WORDS)
     if state != 0:
         words = _words(state, _STATE_WORDS)
-        words[_X], words[_OUT], words[_N], words[_DTYPE] = x, out, n, dtype
-        words[_STEP], words[_SLICES] = step, slices
+        slices = min(_SLICES_PER_THREAD * threads, n // (POOL_FROM // 2))
+        slices = fill_state(words, dtype, x, out, n, slices, 0)
         words[_TASKS] = min(threads, slices) - 1
-        words[_NEXT], words[_DONE] = 0, 0
         words[_REFS] = words[_TASKS] + 1  # the handler and each task
     return state
+
+
+@register_jitable
+def fill_state(
+    words: np.ndarray, dtype: int, x: int, out: int, n: int, slices: int, refs: int
+) -> int:
+    """Fill a slice task's state (its int64 words) for n elements in about `slices` slices.
+
+    The slices start on a multiple of _ALIGN elements; returns their number.
+    Callable from Python too (`sigmoid._engine`'s waiting workers).
+    """
+    step = -(-n // (slices * _ALIGN)) * _ALIGN  # ceil(n / slices), aligned
+    slices = -(-n // step)
+    words[_X], words[_OUT], words[_N], words[_DTYPE] = x, out, n, dtype
+    words[_STEP], words[_SLICES] = step, slices
+    words[_NEXT], words[_DONE], words[_REFS] = 0, 0, refs
+    return slices
 
 
 @_inline
