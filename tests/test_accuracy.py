@@ -196,6 +196,35 @@ def fast_against_float64(fast: Any, exact: Any, x: np.ndarray) -> tuple[np.ndarr
     return units_and_flags(x)
 
 
+def test_float32_near_midpoint_sees_subnormal_midpoints() -> None:
+    """`f32_near_midpoint` flags a float64 near a float32 midpoint, subnormal results included.
+
+    The rare path's test (the vector pass flags every subnormal result): the
+    midpoints of the subnormal grid are flagged, and a value it passes
+    rounds to one float32 throughout its 12 units of error, both signs.
+    """
+    near = np.vectorize(_kernels.f32_near_midpoint)
+    tiny = 2.0**-149  # the least float32 subnormal
+    midpoints = np.array([0.5, 1.5, 2.5, 1000.5, 2.0**23 - 0.5]) * tiny
+    assert near(midpoints).all()
+    assert near(-midpoints).all()
+    assert near(np.float64(1 + 2.0**-24))
+    assert near(np.float64(2.0**-126 * (1 + 2.0**-24)))
+    assert not near(np.array([0.25, 1.0, 1.25, 7.75]) * tiny).any()
+    assert not near(np.array([0.0, 1.0, 2.0**-200])).any()
+    assert not _kernels.f32_near_midpoint(np.nan)  # (a NaN only has to stay one)
+
+    rng = np.random.default_rng(11)
+    y = np.ldexp(rng.uniform(1, 2, 10**6), rng.integers(-152, -125, 10**6))
+    y *= rng.choice([-1.0, 1.0], y.size)
+    passed = ~near(y)
+    assert passed.mean() > 0.99  # only the values near a midpoint are flagged
+    with np.errstate(under="ignore"):
+        for units in (-12, 12):
+            moved = y[passed] * (1 + units * 2.0**-52)
+            assert (moved.astype(np.float32) == y[passed].astype(np.float32)).all()
+
+
 def test_float32_softplus_fast_value_is_within_its_margin() -> None:
     """The plain-float64 softplus behind float32 softplus and log-sigmoid, against the float64 one.
 

@@ -24,8 +24,9 @@ last place), σ'' and σ''' by the float64 kernels' fast values (within
 0.5 + 2^-8 units), and
 rounded once; `f32_is_hard` flags the rare values (about 1 in 10^7) that lie
 too close to a float32 rounding midpoint for that to be safe, and the
-float32 subnormal results, and `sigmoid._kernels.exact` recomputes those with ~100
-bits. float32 softplus, log-sigmoid and logit are evaluated in plain float64
+float32 subnormal results (`f32_near_midpoint` then looks at their own
+midpoints), and `sigmoid._kernels.exact` recomputes those that are too close
+with ~100 bits. float32 softplus, log-sigmoid and logit are evaluated in plain float64
 too (good to 9 and 4 units), and the values flagged the same way go through
 `sigmoid._kernels.exact` as well: every float32 result is correctly rounded.
 
@@ -431,6 +432,10 @@ _T_MIN_F32 = -150.0  # e^-150 < 2^-216: every result there rounds to 0 or its li
 # of the float64, for x in (-103.98, -87.33); below, it rounds to 0.
 _SUBNORMAL_FROM = -104.0
 _SUBNORMAL_TO = -87.0
+# Below 2^-126 a float32 is subnormal: its last place is 2^-149 whatever the
+# exponent. Moved up by 2^-126, into the binade [2^-126, 2^-125) whose last
+# place is 2^-149 too, bit 29 of the float64 is its rounding bit again.
+_F32_NORMAL_MIN = 2.0**-126
 
 
 @jit
@@ -450,14 +455,34 @@ def exp_f32_range(t):  # type: ignore[no-untyped-def]
 def f32_is_hard(y, t):  # type: ignore[no-untyped-def]
     """True when the float64 y (good to 12 units) may round to the wrong float32.
 
-    The float32 result is a subnormal, whose rounding this test does not see,
-    for t in (-104, -87): t is x for σ and softplus, -|x| for σ' and the
-    higher derivatives, -x for log-sigmoid; those are all hard. NaN is not
-    hard (it only has to stay NaN).
+    For the vector pass: every float32 subnormal result is hard, for t in
+    (-104, -87) (t is x for σ and softplus, -|x| for σ' and the higher
+    derivatives, -x for log-sigmoid), a test on the input that costs the loop
+    less than looking at those results' own midpoints; the rare path then does
+    that (`f32_near_midpoint`). NaN is not hard (it only has to stay NaN).
     """
     # The dropped bits, less (midpoint - margin), modulo 2^29: <= 2 margin near a midpoint.
     near = ((to_bits(y) - (_MIDPOINT - _F32_MARGIN)) & _LOW29) <= 2 * _F32_MARGIN
     return near | ((t < _SUBNORMAL_TO) & (t > _SUBNORMAL_FROM))
+
+
+@jit
+def f32_near_midpoint(y):  # type: ignore[no-untyped-def]
+    """True when the float64 y (good to 12 units) may round to the wrong float32, subnormals too.
+
+    The rare path's test, for what `f32_is_hard` flagged. A float32 subnormal
+    result is tested at its own rounding bit: |y| < 2^-126 is tested as
+    |y| + 2^-126, whose float32 neighbours are 2^-126 plus those of |y| (the
+    same grid, 2^-149 apart, with the same parity), so the two round alike,
+    or neither is safe. The addition rounds by at most 2^-179, and 12 units
+    of y (at most 12 * 2^-178) plus that stay inside the margin of 32 units
+    of 2^-178. (Hardware rounds a float64 to a float32 subnormal correctly; a
+    thread that flushes subnormals to 0 is switched back first, see
+    `dd.keep_subnormals`.) NaN is not hard.
+    """
+    a = abs(y)
+    a = a + _F32_NORMAL_MIN if a < _F32_NORMAL_MIN else a
+    return ((to_bits(a) - (_MIDPOINT - _F32_MARGIN)) & _LOW29) <= 2 * _F32_MARGIN
 
 
 @jit

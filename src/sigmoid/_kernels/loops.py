@@ -32,9 +32,11 @@ Nothing is compiled at import; each `build` compiles (or loads) once.
 float32 loops work in blocks of `_BLOCK` elements (16 KiB of input): a
 vectorised pass computes and rounds the fast float64 value of every element
 and notes whether any needs the exact path (about 1 in 10^7, see
-`sigmoid._kernels.elementwise`); only a block that has one is redone, element
-by element through the float32 scalar function, while it is still in cache.
-That pass reads x again, so `out` must not overlap `x` (the engine sees to
+`sigmoid._kernels.elementwise`, and every subnormal result); only a block that
+has one is looked at again, while it is still in cache: a second vectorised
+pass that tests subnormal results at their own rounding bit, and, if a value
+is still flagged, element by element through the float32 scalar function.
+Those passes read x again, so `out` must not overlap `x` (the engine sees to
 that). The block pass is compiled on its own: inlined next to the rare path,
 its vector loop came out 15 % slower.
 
@@ -141,6 +143,7 @@ class _Scalars(NamedTuple):
     value_f64: Any
     value_f32: Any
     fast_f32: Any
+    careful_f32: Any
     fast_f64: Any
     exact_f64: Any
 
@@ -151,7 +154,9 @@ def _scalars(index: int) -> _Scalars:
 
     The float32 and float64 functions give the value the array loop writes
     for that element (its rare-path pass calls them); the float32 fast pass
-    gives the rounded plain float64 value and whether it is safe, the float64
+    gives the rounded plain float64 value and whether it is safe (every
+    subnormal result is not), the careful one the same with a subnormal
+    result tested at its own rounding bit (`K.f32_near_midpoint`), the float64
     one the fast value and whether it is the correctly rounded one (always,
     for a function whose float64 kernel has no hard-value test). The last is
     the float64 value through the exact path (None without a hard-value test),
@@ -209,12 +214,17 @@ def _scalars(index: int) -> _Scalars:
         def value_f32(x):  # type: ignore[no-untyped-def]
             xd = -np.float64(x)
             y, flag = fast(xd)
-            return np.float32(-(hard(xd) if flag else y))
+            return np.float32(-(hard(xd) if flag and K.f32_near_midpoint(y) else y))
 
         @_inline
         def fast_f32(x):  # type: ignore[no-untyped-def]
             y, flag = fast(-np.float64(x))
             return np.float32(-y), flag
+
+        @_inline
+        def careful_f32(x):  # type: ignore[no-untyped-def]
+            y, flag = fast(-np.float64(x))
+            return np.float32(-y), flag & K.f32_near_midpoint(y)
 
         @_inline
         def exact_value_f64(x):  # type: ignore[no-untyped-def]
@@ -227,15 +237,25 @@ def _scalars(index: int) -> _Scalars:
         def value_f32(x):  # type: ignore[no-untyped-def]
             xd = np.float64(x)
             y, flag = fast(xd)
-            return np.float32(hard(xd) if flag else y)
+            return np.float32(hard(xd) if flag and K.f32_near_midpoint(y) else y)
 
         @_inline
         def fast_f32(x):  # type: ignore[no-untyped-def]
             y, flag = fast(np.float64(x))
             return np.float32(y), flag
 
+        @_inline
+        def careful_f32(x):  # type: ignore[no-untyped-def]
+            y, flag = fast(np.float64(x))
+            return np.float32(y), flag & K.f32_near_midpoint(y)
+
     return _Scalars(
-        value_f64, value_f32, fast_f32, fast_f64, exact_value_f64 if kernels.f64_hard else None
+        value_f64,
+        value_f32,
+        fast_f32,
+        careful_f32,
+        fast_f64,
+        exact_value_f64 if kernels.f64_hard else None,
     )
 
 
@@ -389,6 +409,29 @@ def _has_nan(y):  # type: ignore[no-untyped-def]
 
 
 @functools.cache
+def _careful_pass(index: int, flip: bool) -> Any:
+    """A float32 block's second look, vectorised: True if a value needs the exact path after all.
+
+    The block pass flags every float32 subnormal result (a cheaper test
+    there); this one writes the same rounded values and flags only the
+    values near a rounding midpoint, subnormals' included, so a block of
+    subnormal results (x in (-104, -87) for σ) costs two vector passes, not
+    one exact evaluation per element.
+    """
+    careful_f32 = _scalars(index).careful_f32
+
+    def block(x, out):  # type: ignore[no-untyped-def]
+        hard = False
+        for i in range(x.size):
+            y, flag = careful_f32(-x[i] if flip else x[i])
+            out[i] = y
+            hard |= flag
+        return hard
+
+    return _apart(block, index)
+
+
+@functools.cache
 def _fixup_pass(index: int, every: bool, flip: bool = False) -> Any:
     """A block's rare path: every element again (float32), or the NaNs of its fast pass (float64).
 
@@ -398,10 +441,12 @@ def _fixup_pass(index: int, every: bool, flip: bool = False) -> Any:
     """
     # (-x[i] if flip else x[i], not a product: x[i] keeps its dtype; flip is a constant)
     if every:
+        careful = _careful_pass(index, flip)
 
         def redo(x, out):  # type: ignore[no-untyped-def]
-            for i in range(x.size):
-                out[i] = _value(index, -x[i] if flip else x[i])
+            if careful(x, out):
+                for i in range(x.size):
+                    out[i] = _value(index, -x[i] if flip else x[i])
 
         return _apart(redo, index)
 
