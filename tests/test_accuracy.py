@@ -530,6 +530,73 @@ def test_float64_sigma2_subnormal_ties_round_toward_zero() -> None:
     assert_same(got, np.concatenate([want, -want]), np.concatenate([x, -x]))
 
 
+def test_the_accurate_exp_is_within_2_to_the_minus_102() -> None:
+    """`dd.expm1_full`, which every accurate path's e^t comes from, relative to mpmath.
+
+    Dense where it changes table entry (r = i/64 ± 1/128) and where D and q
+    differ in sign, down to the subnormals (where it must keep its relative
+    accuracy: σ'' takes 1 - e from it at x -> 0), with a low part in the input.
+    """
+    import numba
+
+    from sigmoid._kernels import dd
+
+    @numba.njit
+    def run(rh, rl):  # type: ignore[no-untyped-def]
+        hi, lo = np.empty_like(rh), np.empty_like(rh)
+        for i in range(rh.size):
+            hi[i], lo[i] = dd.expm1_full(rh[i], rl[i])
+        return hi, lo
+
+    rng = np.random.default_rng(17)
+    edges = np.arange(-23, 24)[:, None] / 64 + np.array([-1, -1e-6, 0, 1e-6, 1])[None, :] / 128
+    rh = np.concatenate(
+        [
+            rng.uniform(-0.36, 0.36, 3000),
+            edges.ravel(),
+            np.ldexp(rng.uniform(-1, 1, 500), rng.integers(-1060, -7, 500)),
+        ]
+    )
+    rl = rh * rng.uniform(-(2.0**-53), 2.0**-53, rh.size)
+    hi, lo = run(rh, rl)
+    with mpmath.workprec(200):
+        for a, b, h, low in zip(rh, rl, hi, lo, strict=True):
+            true = mpmath.expm1(mpmath.mpf(a) + mpmath.mpf(b))
+            error = abs(mpmath.mpf(h) + mpmath.mpf(low) - true)
+            assert error <= abs(true) * mpmath.mpf(2) ** -102, (a, b)
+    assert dd.expm1_full(0.0, 0.0) == (0.0, 0.0)
+    assert np.isnan(dd.expm1_full(np.nan, 0.0)[0])
+
+
+def test_the_accurate_log_series_is_within_2_to_the_minus_102() -> None:
+    """`exact.atanh2_dd` (2 atanh(s), every accurate logarithm's series) relative to mpmath."""
+    import numba
+
+    from sigmoid._kernels import dd, exact
+
+    @numba.njit
+    def run(s):  # type: ignore[no-untyped-def]
+        hi, lo = np.empty_like(s), np.empty_like(s)
+        for i in range(s.size):
+            zh, zl = dd.dd_mul(s[i], 0.0, s[i], 0.0)
+            hi[i], lo[i] = exact.atanh2_dd(s[i], 0.0, zh, zl)
+        return hi, lo
+
+    rng = np.random.default_rng(19)
+    s = np.concatenate(
+        [
+            rng.uniform(-0.1716, 0.1716, 2000),
+            np.ldexp(rng.uniform(-1, 1, 300), rng.integers(-60, -3, 300)),
+            [0.1716, -0.1716],
+        ]
+    )
+    hi, lo = run(s)
+    with mpmath.workprec(200):
+        for a, h, low in zip(s, hi, lo, strict=True):
+            true = 2 * mpmath.atanh(mpmath.mpf(a))
+            assert abs(mpmath.mpf(h) + mpmath.mpf(low) - true) <= abs(true) * mpmath.mpf(2) ** -102
+
+
 def test_the_accurate_paths_decide_only_away_from_midpoints() -> None:
     """`decided_f64`: a value within the bound of a float64 rounding midpoint is undecided."""
     from sigmoid._kernels import exact

@@ -12,8 +12,13 @@ This module imports numba: import it only from code that is about to compile.
 
 from __future__ import annotations
 
+import decimal
+import math
+from fractions import Fraction
+
 import llvmlite.binding
 import numba
+import numpy as np
 from llvmlite import ir
 from numba import types
 from numba.core import cgutils
@@ -269,21 +274,72 @@ def reduce_ln2(t):  # type: ignore[no-untyped-def]
     return k, rh, rl - ml - k * LN2_LO
 
 
+def _expm1_steps(lowest: int = -32, highest: int = 32) -> tuple[np.ndarray, np.ndarray]:
+    """e^(i/64) - 1 for whole i from lowest to highest, as double-doubles (hi, lo arrays).
+
+    From decimal arithmetic at 40 digits: hi is the value rounded once, lo the
+    rest rounded once, so hi + lo is within 2^-106 of the value itself.
+    """
+    context = decimal.Context(prec=40)
+    his, los = [], []
+    for i in range(lowest, highest + 1):
+        value = context.subtract(context.exp(context.divide(i, 64)), 1)
+        hi = float(value)
+        his.append(hi)
+        los.append(float(context.subtract(value, decimal.Decimal(hi))))
+    return np.array(his), np.array(los)
+
+
+def _reciprocal_factorial(n: int) -> tuple[float, float]:
+    """1/n! as a double-double."""
+    value = Fraction(1, math.factorial(n))
+    hi = float(value)
+    return hi, float(value - Fraction(hi))
+
+
+_EXPM1_HI, _EXPM1_LO = _expm1_steps()
+_EXPM1_MIDDLE = 32  # the index of e^0 - 1
+# 1/2 (exact) to 1/720 as double-doubles, then 1/7! to 1/12! in float64.
+_INV2 = _reciprocal_factorial(2)
+_INV3 = _reciprocal_factorial(3)
+_INV4 = _reciprocal_factorial(4)
+_INV5 = _reciprocal_factorial(5)
+_INV6 = _reciprocal_factorial(6)
+_EXPM1_TAIL = tuple(1.0 / math.factorial(n) for n in range(7, 13))
+
+
 @jit
 def expm1_full(rh, rl):  # type: ignore[no-untyped-def]
-    """e^r - 1 as a double-double, |r| <= 0.35, relative error ~2^-100.
+    """e^r - 1 as a double-double, |r| <= 0.35 (the table reaches 0.5), relative error ~2^-102.
 
-    Horner on e^r - 1 = r (1 + r/2 (1 + r/3 (1 + ... (1 + r/25)))): the
-    truncated term is below 0.35^26 / 26! < 2^-120.
+    r = i/64 + u with |u| <= 1/128 (i/64 is exact, so is rh - i/64), and
+    e^r - 1 = D + q + D q, with D = e^(i/64) - 1 from a table of
+    double-doubles (within 2^-106 of D itself) and q = e^u - 1 =
+    u (1 + u (1/2 + u (1/6 + u (1/24 + u (1/120 + u (1/720 + u T(u))))))),
+    every step to 1/720 in double-double (~2^-104 each) and T(u) = 1/7! + ...
+    + u^5/12! in float64 (its roundings: below 2^-107 of q; the terms left
+    out: below 2^-116). q has u's sign and 1 + D > 0, so where D and q
+    differ in sign, |q (1 + D)| <= e^(i/64) / 128 is at most about half of
+    |D| (i != 0): the sum loses at most a factor of 3 of its relative
+    accuracy. For i = 0 (|r| <= 1/128) it is q itself.
     """
-    ah, al = 1.0, 0.0
-    for n in range(25, 1, -1):
-        ah, al = dd_mul(ah, al, rh, rl)
-        qh = ah / n
-        ph, pl = two_prod(qh, numba.float64(n))
-        ql = ((ah - ph) - pl + al) / n
-        ah, al = dd_add(1.0, 0.0, qh, ql)
-    return dd_mul(ah, al, rh, rl)
+    i = (rh * 64.0 + ROUND_SHIFTER) - ROUND_SHIFTER  # round(64 r)
+    i = i if i >= -32.0 else -32.0  # (a NaN too: it stays NaN below, and in the table)
+    i = i if i <= 32.0 else 32.0
+    uh, ul = two_sum(rh - i * 0.015625, rl)  # (exact: Sterbenz, or i = 0)
+    u = uh
+    tail = _EXPM1_TAIL
+    t = tail[0] + u * (tail[1] + u * (tail[2] + u * (tail[3] + u * (tail[4] + u * tail[5]))))
+    ah, al = dd_add(_INV6[0], _INV6[1], u * t, 0.0)
+    for ch, cl in (_INV5, _INV4, _INV3, _INV2, (1.0, 0.0)):
+        ah, al = dd_mul(ah, al, uh, ul)
+        ah, al = dd_add(ch, cl, ah, al)
+    qh, ql = dd_mul(ah, al, uh, ul)
+    index = int(i) + _EXPM1_MIDDLE
+    dh, dl = _EXPM1_HI[index], _EXPM1_LO[index]
+    ph, pl = dd_mul(dh, dl, qh, ql)
+    ph, pl = dd_add(qh, ql, ph, pl)
+    return dd_add(dh, dl, ph, pl)
 
 
 @jit

@@ -1,15 +1,19 @@
 """The rare path: the family's functions with ~100-bit double-double intermediates.
 
 Used where a float32 result cannot be rounded safely from the fast float64
-value (about 1 input in 10^7), and (`softplus_exact64`, `logit_exact64`) where
-a float64 one cannot. Nothing here needs to be fast; it needs to be right:
-every double-double operation is accurate to ~2^-104, e^t comes from a
-25-term Taylor series (see `sigmoid._kernels.dd.exp_full`) and logarithms
-from a 22-term atanh series (`atanh2_dd`). A float64 result from here is
-rounded only where it lies farther than `ACCURATE_BOUND` from a rounding
-midpoint (`decided_f64`); the rest, such as σ(2^-52) = 1/2 + 2^-54 -
-2^-156/48, are settled in decimal arithmetic (`sigmoid._kernels.loops`).
-float32 needs no such step: every float32 input is checked (benchmarks/accuracy.py).
+value (about 1 input in 10^7), and where a float64 one cannot (about 1 in
+1,000 to 4,000, `sigmoid._kernels.elementwise`; `softplus_exact64` and
+`logit_exact64` for those functions). It needs to be right first: every
+double-double operation is accurate to ~2^-104, e^t comes from a table of
+e^(i/64) - 1 and a degree-12 polynomial (see `sigmoid._kernels.dd.expm1_full`,
+within 2^-102), and logarithms from a 22-term atanh series (`atanh2_dd`). It
+is not free either: at ~600 ns an input, the float64 σ's accurate path took
+about a seventh of its loop's time (1 input in 2,400), ~200 ns now. A
+float64 result from here is rounded only where it lies farther than
+`ACCURATE_BOUND` from a rounding midpoint (`decided_f64`); the rest, such as
+σ(2^-52) = 1/2 + 2^-54 - 2^-156/48, are settled in decimal arithmetic
+(`sigmoid._kernels.loops`). float32 needs no such step: every float32 input
+is checked (benchmarks/accuracy.py).
 """
 
 from __future__ import annotations
@@ -19,7 +23,6 @@ from fractions import Fraction
 
 import numba
 
-from . import CACHE
 from .dd import (
     LN2_HI,
     LN2_LO,
@@ -38,7 +41,12 @@ from .dd import (
 from .elementwise import _C1, _C2, _T1, logit_f64, softplus_f64
 
 # Called from the loops' fix-up passes, but not forced inline: they are cold.
-jit = numba.njit(cache=CACHE, error_model="numpy", nogil=True)
+# Not cached on their own: numba would check such an entry against this file
+# only, and serve it stale after an edit of `dd` or `elementwise`, whose
+# helpers are compiled into it. A loop that calls them is cached with them
+# inside (its key stamps every kernel source, see `loops`), so they are
+# compiled only with a loop that is.
+jit = numba.njit(error_model="numpy", nogil=True)
 # Below this, e^t is < 2^-1100 and every result is its limit.
 _T_MIN = -760.0
 # Below this, σ''(x) = -x/8 + x³/24 to 2^-120 relative (the next term is
@@ -227,6 +235,8 @@ def rounds_safely(y, units):  # type: ignore[no-untyped-def]
 # = 0.1716 and z <= 0.0295 = 2^-5.08: after 22 terms the rest, z^22 / 45 and
 # less, is below 2^-117 of the sum.
 _ATANH_TERMS = 22
+# The first terms, which need double-double steps (z^10/21 is below 2^-50.8).
+_ATANH_DD_TERMS = 10
 # 1/(2n + 1) as double-doubles: the float64 nearest, and its remainder rounded (~2^-107).
 _INV_ODD = tuple(
     (1.0 / (2 * n + 1), float(Fraction(1, 2 * n + 1) - Fraction(1.0 / (2 * n + 1))))
@@ -246,13 +256,18 @@ _Z_FROM_K = -60.0
 def atanh2_dd(sh, sl, zh, zl):  # type: ignore[no-untyped-def]
     """2 s (1 + z/3 + z²/5 + ...) for |s| <= 0.1716, s = sh + sl and z = zh + zl = s², to ~2^-102.
 
-    Horner in z with every step a double-double (~2^-104 each, and the
-    partial sums are within 1.01 of 1, so the errors do not grow). s and z
-    are taken apart so that a caller can pass s scaled up by 2^-k (and z as
-    it is): the result is then scaled up as well, and a tiny s keeps its bits.
+    Horner in z: the terms from z^10/21 on (below 2^-50.8 of the sum) in
+    float64, whose roundings stay below 2^-107 of it; the first ten with
+    every step a double-double (~2^-104 each, and the partial sums are
+    within 1.01 of 1, so the errors do not grow). s and z are taken apart so
+    that a caller can pass s scaled up by 2^-k (and z as it is): the result
+    is then scaled up as well, and a tiny s keeps its bits.
     """
-    ph, pl = _INV_ODD[_ATANH_TERMS - 1]
-    for n in range(_ATANH_TERMS - 2, -1, -1):
+    tail = _INV_ODD[_ATANH_TERMS - 1][0]
+    for n in range(_ATANH_TERMS - 2, _ATANH_DD_TERMS - 1, -1):
+        tail = tail * zh + _INV_ODD[n][0]
+    ph, pl = tail, 0.0
+    for n in range(_ATANH_DD_TERMS - 1, -1, -1):
         ph, pl = dd_mul(ph, pl, zh, zl)
         ph, pl = dd_add(ph, pl, _INV_ODD[n][0], _INV_ODD[n][1])
     ph, pl = dd_mul(sh, sl, ph, pl)
