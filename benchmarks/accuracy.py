@@ -2,12 +2,15 @@
 
 - σ and its derivatives: every float32 input (σ'' and σ''' every 7th) against
   the correctly rounded truth, with SciPy and the textbook formulas beside.
-- σ'', σ''', softplus, log-sigmoid and logit: every float32 input, by their
-  proof. The fast path's float64 value is within a proven bound of the truth
-  and is rounded only where it lies farther than that from a float32 rounding
-  midpoint, so those results are correctly rounded; every input it flags (it
-  cannot decide) is found by running the fast path over all 2^32 patterns,
-  and its result (the ~100-bit path's) is checked against the truth.
+- Every function (σ and σ' again, σ'', σ''', softplus, log-sigmoid and
+  logit): every float32 input, by their proof. The fast path's float64 value
+  is within a proven bound of the truth and is rounded only where it lies
+  farther than that from a float32 rounding midpoint, so those results are
+  correctly rounded; every input it flags (it cannot decide, and every
+  subnormal result) is found by running the fast path over all 2^32
+  patterns, and its result (the rare path's) is checked against the truth.
+  Only these inputs reach the rare path, so a change there is checked on
+  every input it affects by `--without-sigma`.
 - Every function and dtype: float16 and bfloat16 (every input), float32 (a
   sample), float64 (a hard sample against mpmath).
 
@@ -100,6 +103,8 @@ TIE_BAND = 2.0**-120
 
 # float32 functions audited through their fast path's flags: (its kernel, applied to -x?).
 F32_BY_FLAGS = {
+    "sigmoid": ("sigmoid_f32_fast", False),
+    "sigmoid_derivative": ("sigmoid_derivative_f32_fast", False),
     "sigmoid_derivative2": ("sigmoid_derivative2_f32_fast", False),
     "sigmoid_derivative3": ("sigmoid_derivative3_f32_fast", False),
     "softplus": ("softplus_f32_fast", False),
@@ -298,10 +303,12 @@ def sigma_section(audit: AuditResult, step: int, seconds: float) -> str:
     return "\n".join(lines) + "\n"
 
 
-FLAGS_HEADING = "## float32 σ'', σ''', softplus, log-sigmoid and logit, all 2^32 inputs"
-# That section's heading before σ'' and σ''' joined it (for --without-sigma on
-# an older docs/accuracy.md).
-OLD_FLAGS_HEADING = "## float32 softplus, log-sigmoid and logit, all 2^32 inputs"
+FLAGS_HEADING = "## float32, every function, all 2^32 inputs, through the fast path's flags"
+# That section's earlier headings (for --without-sigma on an older docs/accuracy.md).
+OLD_FLAGS_HEADINGS = (
+    "## float32 σ'', σ''', softplus, log-sigmoid and logit, all 2^32 inputs",
+    "## float32 softplus, log-sigmoid and logit, all 2^32 inputs",
+)
 
 
 def sigma2_tiny_truth(x: np.ndarray) -> np.ndarray:
@@ -351,8 +358,9 @@ def flags_section() -> list[str]:
         "",
         "The fast path evaluates in float64 within a proven bound of the truth and",
         "rounds where that value lies farther than the bound from a float32 rounding midpoint:",
-        "those results are correctly rounded. The rest it flags, and they take the ~100-bit",
-        "path; here are all the flagged inputs, found by running the fast path over every bit",
+        "those results are correctly rounded. The rest it flags (and every float32 subnormal",
+        "result, which a second vector pass tests at its own rounding bit), and they take the",
+        "rare path; here are all the flagged inputs, found by running the fast path over every bit",
         "pattern (logit: every p in [0, 1]), each result against the correctly rounded value,",
         "and, for comparison, the float64 function's result rounded once. σ'' flags every",
         "|x| < 2^-120, where its truth is -x/8 with ties toward 0 (`sigma2_tiny_truth`); the",
@@ -441,7 +449,7 @@ def main() -> None:
     rest = "\n".join([*flags_section(), *rows_section(other_rows())])
     if audit is None:
         old = path.read_text()
-        heading = FLAGS_HEADING if FLAGS_HEADING in old else OLD_FLAGS_HEADING
+        heading = next(h for h in (FLAGS_HEADING, *OLD_FLAGS_HEADINGS) if h in old)
         kept = old.partition(heading)[0].partition(REMADE)[0].rstrip("\n")
         first = (
             f"{kept}\n\n{REMADE} `python benchmarks/accuracy.py"
