@@ -21,7 +21,7 @@ midpoint, and the inputs whose result was not correctly rounded: the worst
 `WRONG_KEPT` per category, or all with --wrong-kept 0). Run it after any
 float64 kernel change:
 
-    python benchmarks/accuracy64.py                # 10^7 inputs per function, all cores (~40 min on two)
+    python benchmarks/accuracy64.py                # 10^7 inputs per function, all cores (~7 min on two)
     python benchmarks/accuracy64.py --quick        # 10^5 per function: prints, writes nothing
     python benchmarks/accuracy64.py --count 2000000 --workers 2
 """
